@@ -1,0 +1,76 @@
+# pytop — top for Python processes.
+#   make            build ./pytop
+#   make check      build and run the whole test suite
+#   make asan       the same suite built with AddressSanitizer + UBSan
+#   make demo       install build deps if needed, build, show pytop on a demo workload
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+PKGS    := ncursesw libelf
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+PYTHON  ?= python3
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lpthread
+
+BUILD   ?= build
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard test/check_*.c) test/harness.c
+TEST_OBJ := $(TEST_SRC:test/%.c=$(BUILD)/test/%.o)
+
+.PHONY: all check asan demo install clean deps-check
+all: pytop
+
+pytop: $(BUILD)/pytop
+	cp $< $@
+
+$(BUILD)/pytop: $(BUILD)/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/test/%.o: test/%.c | deps-check
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/check_pytop: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+deps-check:
+	@pkg-config --exists $(PKGS) || { echo "missing build dependencies: run 'make demo' or: apt-get install -y pkg-config libelf-dev libncursesw5-dev check" >&2; exit 1; }
+
+# The suite: unit tests, then live tests against every interpreter present.
+# PYTOP_PYTHONS lists them (test/pythons.sh); missing ones are reported as skipped.
+check: pytop $(BUILD)/check_pytop
+	@pkg-config --exists check || { echo "missing 'check' test framework: apt-get install -y check" >&2; exit 1; }
+	@sh test/fetch-unstable.sh >/dev/null || true
+	PYTOP_BIN=$(CURDIR)/pytop PYTOP_ROOT=$(CURDIR) $(BUILD)/check_pytop
+
+asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/check_pytop build-asan/pytop
+	PYTOP_BIN=$(CURDIR)/build-asan/pytop PYTOP_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 build-asan/check_pytop
+
+demo:
+	@sh tools/demo.sh
+
+install: pytop
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 pytop $(DESTDIR)$(BINDIR)/pytop
+	install -m 644 man/pytop.1 $(DESTDIR)$(MANDIR)/pytop.1
+
+clean:
+	rm -rf build build-asan pytop
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/test/*.d)

@@ -1,0 +1,36 @@
+/*
+ * cli — the command line, as a table. Each option is one row (names,
+ * argument, help text); getopt's tables and the --help text are built from
+ * it, and man/pytop.1 lists the same rows (a test keeps them in step).
+ * Parsing never exits: it returns PT_EUSAGE with a message.
+ */
+#ifndef PYTOP_CLI_H
+#define PYTOP_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "pytop/error.h"
+#include "pytop/util.h"
+
+enum pt_mode {
+    PT_MODE_ONCE, /* print every thread's stack once and exit */
+    PT_MODE_HELP,
+    PT_MODE_VERSION,
+};
+
+struct pt_options {
+    enum pt_mode mode;
+    pid_t pid;
+};
+
+/* Parse argv. On PT_EUSAGE, msg says what was wrong. */
+enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct pt_sb *msg);
+/* The --help text. */
+void pt_cli_help(FILE *out);
+
+/* Parse a PID argument strictly: digits only, 1..INT_MAX. */
+bool pt_cli_parse_pid(const char *s, pid_t *pid);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * py_code — decoded code objects, cached by address.
+ *
+ * A code object is decoded once (names, file, first line, a copy of its
+ * line table) and reused while its identity holds: each lookup re-reads the
+ * object's fixed header and compares the name, file and line-table
+ * pointers and the first line, so a code object freed and replaced at the
+ * same address is decoded afresh rather than trusted.
+ */
+#ifndef PYTOP_PY_CODE_H
+#define PYTOP_PY_CODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pytop/py_ctx.h"
+
+struct pt_code {
+    uint64_t addr;
+    uint64_t name_ptr, file_ptr, lines_ptr; /* identity check */
+    int32_t firstlineno;
+    int32_t firsttraceable; /* code units before the first traceable one (3.11+) */
+    char *name;             /* co_qualname where the version has it, else co_name */
+    char *file;             /* co_filename */
+    uint8_t *lines;         /* copy of the line table */
+    size_t lines_len;
+};
+
+struct pt_codecache {
+    struct pt_code *slots;
+    size_t cap, used;
+};
+
+void pt_codecache_init(struct pt_codecache *cc);
+void pt_codecache_free(struct pt_codecache *cc);
+
+/* The decoded code object at addr; *out stays valid until the next call. */
+enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
+                        const struct pt_code **out);
+
+/* Line executing at byte offset addrq (see py_linetable). */
+int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq);
+
+#endif

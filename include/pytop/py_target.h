@@ -1,0 +1,47 @@
+/*
+ * py_target — attach to a running CPython: find the ELF object holding the
+ * interpreter (libpython if mapped, else the executable or whatever mapped
+ * file has the runtime), tell its exact version, pick that version's
+ * layout and facts, and locate the interpreter list — by symbol, by the
+ * .PyRuntime section, or by a validated scan of .data/.bss. Every
+ * candidate is proven by structure (its first thread state points back to
+ * its interpreter) before it is used. Reads only; never stops the target.
+ */
+#ifndef PYTOP_PY_TARGET_H
+#define PYTOP_PY_TARGET_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pytop/mem.h"
+#include "pytop/proc_maps.h"
+#include "pytop/py_ctx.h"
+#include "pytop/py_version.h"
+#include "pytop/util.h"
+
+struct pt_target {
+    pid_t pid;
+    struct pt_maps maps;
+    struct pt_mem mem;
+    struct pt_mem_proc memproc;
+    char elf_path[PATH_MAX]; /* as the target sees it */
+    uint64_t bias;           /* load bias of that object */
+    struct pt_pyversion ver;
+    struct pt_pyctx ctx;
+    uint64_t interp_head;    /* address of the variable holding the first interpreter */
+    uint64_t tstate_current; /* &_PyThreadState_Current (2.7, 3.6) or 0 */
+    uint64_t runtime;        /* &_PyRuntime (3.7+) or 0 */
+    const char *entry_how;   /* "symbol _PyRuntime", ".PyRuntime section", ... */
+    int debug_offsets_differ;/* debug offsets that disagreed with the table */
+};
+
+/* Attach (read-only). On failure why gets a specific detail line. */
+enum pt_err pt_target_attach(pid_t pid, struct pt_target *t, struct pt_sb *why);
+void pt_target_detach(struct pt_target *t);
+
+/* First interpreter state (re-read each time: it can change at exit). */
+enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp);
+
+#endif

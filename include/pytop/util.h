@@ -1,0 +1,32 @@
+/*
+ * util — small helpers every module may use: whole-file reads (for /proc,
+ * whose files report size 0) and a growable text buffer. No global state.
+ */
+#ifndef PYTOP_UTIL_H
+#define PYTOP_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pytop/error.h"
+
+/* Read a whole file into a NUL-terminated malloc'd buffer. len may be NULL.
+ * Errors: PT_ENOPROC/PT_EPERM for ENOENT/EACCES-like failures, PT_EIO else. */
+enum pt_err pt_read_file(const char *path, char **text, size_t *len);
+
+/* A growable string. Appends never fail silently: on ENOMEM the buffer is
+ * marked failed and pt_sb_failed() says so. */
+struct pt_sb {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+void pt_sb_init(struct pt_sb *sb);
+void pt_sb_free(struct pt_sb *sb);
+void pt_sb_add(struct pt_sb *sb, const char *s, size_t n);
+void pt_sb_puts(struct pt_sb *sb, const char *s);
+void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool pt_sb_failed(const struct pt_sb *sb);
+
+#endif

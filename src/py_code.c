@@ -1,0 +1,182 @@
+/* py_code — decode code objects once, re-validate on every use. */
+#include "pytop/py_code.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pytop/py_linetable.h"
+#include "pytop/py_string.h"
+
+#define CODE_HDR_MAX 512
+#define LINES_MAX (1u << 20)
+
+void pt_codecache_init(struct pt_codecache *cc)
+{
+    cc->slots = NULL;
+    cc->cap = cc->used = 0;
+}
+
+static void code_clear(struct pt_code *c)
+{
+    free(c->name);
+    free(c->file);
+    free(c->lines);
+    memset(c, 0, sizeof *c);
+}
+
+void pt_codecache_free(struct pt_codecache *cc)
+{
+    for (size_t i = 0; i < cc->cap; i++)
+        code_clear(&cc->slots[i]);
+    free(cc->slots);
+    pt_codecache_init(cc);
+}
+
+static size_t slot_of(uint64_t addr, size_t cap)
+{
+    uint64_t h = (addr >> 4) * 0x9e3779b97f4a7c15ull;
+    return (size_t)(h >> 17) & (cap - 1);
+}
+
+static struct pt_code *find_slot(struct pt_codecache *cc, uint64_t addr)
+{
+    size_t i = slot_of(addr, cc->cap);
+    while (cc->slots[i].addr && cc->slots[i].addr != addr)
+        i = (i + 1) & (cc->cap - 1);
+    return &cc->slots[i];
+}
+
+static enum pt_err grow(struct pt_codecache *cc)
+{
+    size_t ncap = cc->cap ? cc->cap * 2 : 256;
+    struct pt_code *old = cc->slots;
+    size_t ocap = cc->cap;
+    cc->slots = calloc(ncap, sizeof *cc->slots);
+    if (!cc->slots) {
+        cc->slots = old;
+        return PT_ENOMEM;
+    }
+    cc->cap = ncap;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].addr)
+            *find_slot(cc, old[i].addr) = old[i];
+    free(old);
+    return PT_OK;
+}
+
+static uint64_t word_at(const uint8_t *hdr, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, hdr + off, sizeof v);
+    return v;
+}
+
+static int32_t int_at(const uint8_t *hdr, int32_t off)
+{
+    int32_t v;
+    memcpy(&v, hdr + off, sizeof v);
+    return v;
+}
+
+static char *read_name(const struct pt_pyctx *ctx, uint64_t addr, enum pt_err *err)
+{
+    char buf[PT_STR_MAX_CHARS * 4 + 1];
+    *err = pt_str_read(ctx, addr, buf, sizeof buf);
+    if (*err != PT_OK)
+        return NULL;
+    char *s = strdup(buf);
+    if (!s)
+        *err = PT_ENOMEM;
+    return s;
+}
+
+static enum pt_err read_lines(const struct pt_pyctx *ctx, uint64_t addr, struct pt_code *c)
+{
+    int64_t len;
+    enum pt_err err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.var_size, &len, sizeof len);
+    if (err != PT_OK)
+        return err;
+    if (len < 0 || len > LINES_MAX)
+        return PT_EINVAL;
+    c->lines = malloc((size_t)len + 1);
+    if (!c->lines)
+        return PT_ENOMEM;
+    c->lines_len = (size_t)len;
+    return pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.bytes_sval, c->lines, (size_t)len);
+}
+
+/* Decode everything about the code object whose header is hdr. */
+static enum pt_err decode(const struct pt_pyctx *ctx, const uint8_t *hdr, struct pt_code *c)
+{
+    const struct pt_layout *L = &ctx->lay;
+    c->name_ptr = word_at(hdr, L->code_qualname >= 0 ? L->code_qualname : L->code_name);
+    c->file_ptr = word_at(hdr, L->code_filename);
+    c->lines_ptr = word_at(hdr, L->code_linetable);
+    c->firstlineno = int_at(hdr, L->code_firstlineno);
+    c->firsttraceable = L->code_firsttraceable >= 0 ? int_at(hdr, L->code_firsttraceable) : 0;
+    if (c->firstlineno < 0)
+        return PT_EINVAL;
+    enum pt_err err;
+    c->name = read_name(ctx, c->name_ptr, &err);
+    if (!c->name)
+        return err;
+    c->file = read_name(ctx, c->file_ptr, &err);
+    if (!c->file)
+        return err;
+    return read_lines(ctx, c->lines_ptr, c);
+}
+
+static bool still_same(const struct pt_pyctx *ctx, const uint8_t *hdr, const struct pt_code *c)
+{
+    const struct pt_layout *L = &ctx->lay;
+    return c->name_ptr == word_at(hdr, L->code_qualname >= 0 ? L->code_qualname : L->code_name) &&
+           c->file_ptr == word_at(hdr, L->code_filename) &&
+           c->lines_ptr == word_at(hdr, L->code_linetable) &&
+           c->firstlineno == int_at(hdr, L->code_firstlineno);
+}
+
+enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
+                        const struct pt_code **out)
+{
+    const struct pt_layout *L = &ctx->lay;
+    uint8_t hdr[CODE_HDR_MAX];
+    if (addr == 0 || (addr & 7) || L->code_size <= 0 || L->code_size > CODE_HDR_MAX)
+        return PT_EINVAL;
+    enum pt_err err = pt_mem_read(ctx->mem, addr, hdr, (size_t)L->code_size);
+    if (err != PT_OK)
+        return err;
+    if (ctx->code_type && word_at(hdr, L->ob_type) != ctx->code_type)
+        return PT_EINVAL;
+    if ((cc->used + 1) * 2 > cc->cap && (err = grow(cc)) != PT_OK)
+        return err;
+    struct pt_code *c = find_slot(cc, addr);
+    if (c->addr == addr && still_same(ctx, hdr, c)) {
+        *out = c;
+        return PT_OK;
+    }
+    if (c->addr == addr)
+        code_clear(c);
+    else
+        cc->used++;
+    c->addr = addr;
+    err = decode(ctx, hdr, c);
+    if (err != PT_OK) {
+        /* Keep the slot occupied (probe chains must not break) but make it
+         * never match, so the next lookup decodes again. */
+        free(c->name);
+        free(c->file);
+        free(c->lines);
+        c->name = c->file = NULL;
+        c->lines = NULL;
+        c->name_ptr = c->file_ptr = c->lines_ptr = 0;
+        c->firstlineno = -1;
+        return err;
+    }
+    *out = c;
+    return PT_OK;
+}
+
+int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq)
+{
+    return pt_line_lookup(ctx->facts->lines, code->lines, code->lines_len, code->firstlineno, addrq);
+}

@@ -1,0 +1,358 @@
+/* py_stack — walk interpreters, thread states and frames. */
+#include "pytop/py_stack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pytop/proc_info.h"
+
+#define MAX_INTERPS 64
+#define TS_BUF 2048
+#define FRAME_BUF 512
+/* glibc x86-64: struct pthread keeps the kernel tid at this offset.
+ * Needed where the thread state has no native id (<= 3.10); validated
+ * against /proc/PID/task before use. */
+#define GLIBC_PTHREAD_TID_OFF 0x2d0
+
+/* Brent's cycle detection over a chain of addresses. */
+struct cycle {
+    uint64_t saved;
+    size_t power, steps;
+};
+
+static void cycle_init(struct cycle *c) { *c = (struct cycle){0, 1, 0}; }
+
+static bool cycle_seen(struct cycle *c, uint64_t addr)
+{
+    if (addr == c->saved)
+        return true;
+    if (++c->steps == c->power) {
+        c->saved = addr;
+        c->power *= 2;
+        c->steps = 0;
+    }
+    return false;
+}
+
+static uint64_t word(const uint8_t *buf, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static int32_t int32(const uint8_t *buf, int32_t off)
+{
+    int32_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+static bool ptr_ok(const struct pt_target *t, uint64_t p)
+{
+    return p && !(p & 7) && pt_maps_find(&t->maps, p);
+}
+
+void pt_walker_init(struct pt_walker *w, const struct pt_target *t)
+{
+    w->t = t;
+    pt_codecache_init(&w->codes);
+}
+
+void pt_walker_free(struct pt_walker *w) { pt_codecache_free(&w->codes); }
+
+/* ------------------------------------------------------------------------
+ * Frames.
+ */
+static enum pt_err push_frame(struct pt_thread *th, const struct pt_frame *f)
+{
+    if (th->nframes == th->cap) {
+        size_t cap = th->cap ? th->cap * 2 : 64;
+        struct pt_frame *v = realloc(th->frames, cap * sizeof *v);
+        if (!v)
+            return PT_ENOMEM;
+        th->frames = v;
+        th->cap = cap;
+    }
+    th->frames[th->nframes++] = *f;
+    return PT_OK;
+}
+
+static enum pt_err decode_frame(struct pt_walker *w, uint64_t code, int64_t addrq,
+                                struct pt_frame *f, const struct pt_code **c)
+{
+    *f = (struct pt_frame){.code = code, .line = -1};
+    f->err = pt_code_get(&w->codes, &w->t->ctx, code, c);
+    if (f->err != PT_OK)
+        return f->err;
+    f->name = (*c)->name;
+    f->file = (*c)->file;
+    f->line = pt_code_line(*c, &w->t->ctx, addrq);
+    return PT_OK;
+}
+
+/* <= 3.10: PyFrameObject chain through f_back. */
+static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, struct pt_thread *th)
+{
+    const struct pt_target *t = w->t;
+    const struct pt_layout *L = &t->ctx.lay;
+    size_t len = (size_t)L->frame_localsplus;
+    uint8_t buf[FRAME_BUF];
+    struct cycle cy;
+    cycle_init(&cy);
+    if (len > sizeof buf)
+        return PT_EINVAL;
+    for (; fp; fp = word(buf, L->frame_back)) {
+        if (th->nframes >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
+            return PT_EINVAL;
+        enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
+        if (err != PT_OK)
+            return err;
+        int64_t lasti = int32(buf, L->frame_lasti);
+        if (t->ctx.facts->instr == PT_INSTR_LASTI_UNITS && lasti >= 0)
+            lasti *= 2;
+        struct pt_frame f;
+        const struct pt_code *c;
+        decode_frame(w, word(buf, L->frame_code), lasti, &f, &c);
+        if ((err = push_frame(th, &f)) != PT_OK)
+            return err;
+    }
+    return PT_OK;
+}
+
+/* 3.11+: _PyInterpreterFrame chain through previous. */
+static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, struct pt_thread *th)
+{
+    const struct pt_target *t = w->t;
+    const struct pt_layout *L = &t->ctx.lay;
+    const struct pt_pyfacts *F = t->ctx.facts;
+    size_t len = (size_t)L->iframe_size;
+    uint8_t buf[FRAME_BUF];
+    struct cycle cy;
+    cycle_init(&cy);
+    if (len > sizeof buf)
+        return PT_EINVAL;
+    for (; fp; fp = word(buf, L->iframe_previous)) {
+        if (th->nframes >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
+            return PT_EINVAL;
+        enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
+        if (err != PT_OK)
+            return err;
+        int owner = buf[L->iframe_owner];
+        if (F->owner_shim_min >= 0 && owner >= F->owner_shim_min)
+            continue; /* interpreter entry/shim frame: not Python code */
+        uint64_t code = word(buf, L->iframe_code) & ~F->code_tag_mask;
+        int64_t addrq = (int64_t)(word(buf, L->iframe_instr) - (code + (uint64_t)L->code_code_adaptive));
+        struct pt_frame f;
+        const struct pt_code *c;
+        if (decode_frame(w, code, addrq, &f, &c) == PT_OK && owner != F->owner_generator &&
+            addrq < 2 * (int64_t)c->firsttraceable)
+            continue; /* pushed, prologue not run yet: CPython hides it too */
+        if ((err = push_frame(th, &f)) != PT_OK)
+            return err;
+    }
+    return PT_OK;
+}
+
+/* The top frame pointer of a thread state held in buf. */
+static enum pt_err top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    switch (t->ctx.facts->chain) {
+    case PT_CHAIN_FRAMEOBJ:
+        *fp = word(ts, L->ts_frame);
+        return PT_OK;
+    case PT_CHAIN_CURRENT_FRAME:
+        *fp = word(ts, L->ts_current_frame);
+        return PT_OK;
+    case PT_CHAIN_CFRAME: {
+        uint64_t cframe = word(ts, L->ts_cframe);
+        if (!cframe) {
+            *fp = 0;
+            return PT_OK;
+        }
+        return pt_mem_read_u64(&t->mem, cframe + (uint64_t)L->cframe_current_frame, fp);
+    }
+    }
+    return PT_EINVAL;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads.
+ */
+
+/* The thread state holding the GIL in this interpreter, or 0. */
+static uint64_t gil_holder(const struct pt_target *t, uint64_t interp)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    uint64_t gil = 0, holder = 0;
+    int32_t locked = 0;
+    switch (t->ctx.facts->gil) {
+    case PT_GIL_TSTATE_CURRENT:
+        if (t->tstate_current && pt_mem_read_u64(&t->mem, t->tstate_current, &holder) == PT_OK)
+            return holder;
+        return 0;
+    case PT_GIL_RUNTIME:
+        gil = t->runtime + (uint64_t)L->runtime_gil_last_holder - (uint64_t)L->gil_last_holder;
+        break;
+    case PT_GIL_PER_INTERP:
+        if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_ceval_gil, &gil) != PT_OK)
+            return 0;
+        break;
+    }
+    if (!gil || pt_mem_read(&t->mem, gil + (uint64_t)L->gil_locked, &locked, sizeof locked) != PT_OK ||
+        locked != 1 || pt_mem_read_u64(&t->mem, gil + (uint64_t)L->gil_last_holder, &holder) != PT_OK)
+        return 0;
+    return holder;
+}
+
+static bool tid_listed(const pid_t *tids, size_t n, pid_t tid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tids[i] == tid)
+            return true;
+    return false;
+}
+
+static pid_t thread_tid(const struct pt_target *t, const uint8_t *ts, const pid_t *tids, size_t n)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    if (t->ctx.facts->native_tid) {
+        pid_t ns_tid = (pid_t)word(ts, L->ts_native_thread_id);
+        if (tid_listed(tids, n, ns_tid))
+            return ns_tid;
+        return ns_tid > 0 ? pt_proc_host_tid(t->pid, ns_tid) : 0;
+    }
+    int32_t tid;
+    uint64_t ident = word(ts, L->ts_thread_id);
+    if (!ident || pt_mem_read(&t->mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK)
+        return 0;
+    if (tid_listed(tids, n, tid))
+        return tid;
+    pid_t host = tid > 0 ? pt_proc_host_tid(t->pid, tid) : 0;
+    return host;
+}
+
+/* Bytes of the thread state we need: up to the last field we use. Some
+ * versions' PyThreadState is kilobytes long (3.6: 2272 bytes). */
+static size_t ts_span(const struct pt_layout *L)
+{
+    const int32_t used[] = {L->ts_next,    L->ts_interp,        L->ts_frame,
+                            L->ts_cframe,  L->ts_current_frame, L->ts_thread_id,
+                            L->ts_native_thread_id};
+    int32_t max = 0;
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+        if (used[i] > max)
+            max = used[i];
+    return (size_t)max + 8;
+}
+
+static enum pt_err push_thread(struct pt_stacks *s, struct pt_thread **th)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        struct pt_thread *v = realloc(s->threads, cap * sizeof *v);
+        if (!v)
+            return PT_ENOMEM;
+        s->threads = v;
+        s->cap = cap;
+    }
+    *th = &s->threads[s->n++];
+    memset(*th, 0, sizeof **th);
+    return PT_OK;
+}
+
+static enum pt_err read_thread(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
+                               const pid_t *tids, size_t ntids, struct pt_thread *th,
+                               uint64_t *next)
+{
+    const struct pt_target *t = w->t;
+    const struct pt_layout *L = &t->ctx.lay;
+    uint8_t buf[TS_BUF];
+    size_t len = ts_span(L);
+    if (len > sizeof buf)
+        return PT_EINVAL;
+    enum pt_err err = pt_mem_read(&t->mem, ts, buf, len);
+    if (err != PT_OK)
+        return err;
+    if (word(buf, L->ts_interp) != interp)
+        return PT_EINVAL; /* not a thread state of this interpreter */
+    *next = word(buf, L->ts_next);
+    th->tstate = ts;
+    th->ident = word(buf, L->ts_thread_id);
+    th->gil = holder == ts;
+    th->tid = thread_tid(t, buf, tids, ntids);
+    if (th->tid)
+        th->running_known = pt_proc_task_running(t->pid, th->tid, &th->running) == PT_OK;
+    uint64_t fp;
+    if ((err = top_frame(t, buf, &fp)) != PT_OK)
+        return err;
+    if (t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ)
+        return walk_frameobjs(w, fp, th);
+    return walk_iframes(w, fp, th);
+}
+
+static enum pt_err read_interp(struct pt_walker *w, uint64_t interp, const pid_t *tids,
+                               size_t ntids, struct pt_stacks *out)
+{
+    const struct pt_target *t = w->t;
+    uint64_t ts;
+    enum pt_err err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_threads_head, &ts);
+    if (err != PT_OK)
+        return err;
+    uint64_t holder = gil_holder(t, interp);
+    struct cycle cy;
+    cycle_init(&cy);
+    while (ts) {
+        if (out->n >= PT_MAX_THREADS || cycle_seen(&cy, ts) || !ptr_ok(t, ts))
+            return PT_EINVAL;
+        struct pt_thread *th;
+        if ((err = push_thread(out, &th)) != PT_OK)
+            return err;
+        uint64_t next = 0;
+        th->err = read_thread(w, interp, ts, holder, tids, ntids, th, &next);
+        if (th->err != PT_OK && th->tstate == 0) {
+            /* the thread state itself was unreadable: the list is broken */
+            out->n--;
+            return th->err;
+        }
+        ts = next;
+    }
+    return PT_OK;
+}
+
+enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out)
+{
+    const struct pt_target *t = w->t;
+    for (size_t i = 0; i < out->n; i++)
+        free(out->threads[i].frames);
+    out->n = 0;
+    pid_t *tids = NULL;
+    size_t ntids = 0;
+    enum pt_err err = pt_proc_tasks(t->pid, &tids, &ntids);
+    if (err != PT_OK)
+        return err == PT_ENOPROC ? PT_EGONE : err;
+    uint64_t interp;
+    err = pt_target_first_interp(t, &interp);
+    struct cycle cy;
+    cycle_init(&cy);
+    for (size_t k = 0; err == PT_OK && interp; k++) {
+        if (k >= MAX_INTERPS || cycle_seen(&cy, interp) || !ptr_ok(t, interp)) {
+            err = PT_EINVAL;
+            break;
+        }
+        err = read_interp(w, interp, tids, ntids, out);
+        if (err == PT_OK)
+            err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_next, &interp);
+    }
+    free(tids);
+    return err;
+}
+
+void pt_stacks_free(struct pt_stacks *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->threads[i].frames);
+    free(s->threads);
+    memset(s, 0, sizeof *s);
+}

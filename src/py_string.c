@@ -1,0 +1,147 @@
+/* py_string — decode PEP 393 and 2.7 strings from the target to UTF-8. */
+#include "pytop/py_string.h"
+
+#include <string.h>
+
+#define STATE_KIND(s) (((s) >> 2) & 7)
+#define STATE_COMPACT 0x20u
+#define STATE_ASCII 0x40u
+
+static size_t utf8_len(uint32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
+
+static void put_utf8(uint32_t c, char *o)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+    } else if (c < 0x800) {
+        o[0] = (char)(0xc0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+        o[0] = (char)(0xe0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (c & 0x3f));
+    } else {
+        o[0] = (char)(0xf0 | (c >> 18));
+        o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+        o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+        o[3] = (char)(0x80 | (c & 0x3f));
+    }
+}
+
+static uint32_t unit_at(int kind, const void *data, size_t i)
+{
+    if (kind == 1)
+        return ((const uint8_t *)data)[i];
+    if (kind == 2) {
+        uint16_t v;
+        memcpy(&v, (const char *)data + 2 * i, 2);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, (const char *)data + 4 * i, 4);
+    return v;
+}
+
+size_t pt_str_encode(int kind, const void *data, size_t nchars, char *out, size_t cap, bool *cut)
+{
+    size_t n = 0;
+    *cut = false;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < nchars; i++) {
+        uint32_t c = unit_at(kind, data, i);
+        if (c < 0x20 || c == 0x7f)
+            c = '?';
+        else if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+            c = 0xfffd;
+        size_t w = utf8_len(c);
+        if (n + w + 1 > cap) {
+            *cut = true;
+            break;
+        }
+        put_utf8(c, out + n);
+        n += w;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static enum pt_err check_type(const struct pt_pyctx *ctx, uint64_t addr)
+{
+    if (!ctx->str_type)
+        return PT_OK;
+    uint64_t type;
+    enum pt_err err = pt_mem_read_u64(ctx->mem, addr + (uint64_t)ctx->lay.ob_type, &type);
+    if (err != PT_OK)
+        return err;
+    return type == ctx->str_type ? PT_OK : PT_EINVAL;
+}
+
+/* 2.7: bytes as the interpreter holds them; sanitised, assumed UTF-8. */
+static enum pt_err read_bytes27(const struct pt_pyctx *ctx, uint64_t addr, char *out, size_t cap)
+{
+    int64_t len;
+    enum pt_err err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.var_size, &len, sizeof len);
+    if (err != PT_OK)
+        return err;
+    if (len < 0 || len > PT_STR_MAX_CHARS)
+        return PT_EINVAL;
+    size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+    err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.bytes_sval, out, n);
+    if (err != PT_OK)
+        return err;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+            out[i] = '?';
+    out[n] = '\0';
+    return PT_OK;
+}
+
+static enum pt_err read_pep393(const struct pt_pyctx *ctx, uint64_t addr, char *out, size_t cap)
+{
+    const struct pt_layout *L = &ctx->lay;
+    uint8_t hdr[128];
+    if (L->unicode_ascii_size <= L->unicode_state || (size_t)L->unicode_ascii_size > sizeof hdr)
+        return PT_EINVAL;
+    enum pt_err err = pt_mem_read(ctx->mem, addr, hdr, (size_t)L->unicode_ascii_size);
+    if (err != PT_OK)
+        return err;
+    int64_t len;
+    uint32_t state;
+    memcpy(&len, hdr + L->unicode_length, sizeof len);
+    memcpy(&state, hdr + L->unicode_state, sizeof state);
+    int kind = (int)STATE_KIND(state);
+    if (len < 0 || (kind != 1 && kind != 2 && kind != 4))
+        return PT_EINVAL;
+    uint64_t data;
+    if ((state & STATE_COMPACT) && (state & STATE_ASCII)) {
+        data = addr + (uint64_t)L->unicode_ascii_size;
+    } else if (state & STATE_COMPACT) {
+        data = addr + (uint64_t)L->unicode_compact_size;
+    } else {
+        err = pt_mem_read_u64(ctx->mem, addr + (uint64_t)L->unicode_data, &data);
+        if (err != PT_OK)
+            return err;
+    }
+    size_t n = len > PT_STR_MAX_CHARS ? PT_STR_MAX_CHARS : (size_t)len;
+    uint8_t raw[PT_STR_MAX_CHARS * 4];
+    err = pt_mem_read(ctx->mem, data, raw, n * (size_t)kind);
+    if (err != PT_OK)
+        return err;
+    bool cut;
+    pt_str_encode(kind, raw, n, out, cap, &cut);
+    return PT_OK;
+}
+
+enum pt_err pt_str_read(const struct pt_pyctx *ctx, uint64_t addr, char *out, size_t cap)
+{
+    if (cap == 0)
+        return PT_EINVAL;
+    out[0] = '\0';
+    enum pt_err err = check_type(ctx, addr);
+    if (err != PT_OK)
+        return err;
+    if (ctx->facts->str == PT_STR_BYTES27)
+        return read_bytes27(ctx, addr, out, cap);
+    return read_pep393(ctx, addr, out, cap);
+}

@@ -1,0 +1,304 @@
+/* py_target — from a PID to a validated interpreter-list head. */
+#include "pytop/py_target.h"
+
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pytop/elf_image.h"
+#include "pytop/proc_info.h"
+#include "pytop/py_debugoffsets.h"
+
+/* Candidate runtimes whose interpreter list is longer than this are junk. */
+#define MAX_INTERPS 64
+#define SCAN_MAX_BYTES (64u << 20)
+
+/* ------------------------------------------------------------------------
+ * Structural proof: the interpreter's first thread state points back at it.
+ */
+static bool interp_valid(const struct pt_target *t, uint64_t interp)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    if (!interp || (interp & 7) || !pt_maps_readable(&t->maps, interp, 8))
+        return false;
+    uint64_t ts, back;
+    if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_threads_head, &ts) != PT_OK ||
+        !ts || (ts & 7) ||
+        pt_mem_read_u64(&t->mem, ts + (uint64_t)L->ts_interp, &back) != PT_OK)
+        return false;
+    return back == interp;
+}
+
+enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp)
+{
+    enum pt_err err = pt_mem_read_u64(&t->mem, t->interp_head, interp);
+    if (err != PT_OK)
+        return err;
+    return *interp ? PT_OK : PT_ENOINTERP;
+}
+
+static bool head_valid(const struct pt_target *t, uint64_t head_addr)
+{
+    uint64_t interp;
+    return pt_mem_read_u64(&t->mem, head_addr, &interp) == PT_OK && interp_valid(t, interp);
+}
+
+/* ------------------------------------------------------------------------
+ * Which mapped file holds the interpreter.
+ */
+static bool looks_like_python(const struct pt_elf *elf)
+{
+    uint64_t v;
+    return pt_elf_symbol(elf, "PyInterpreterState_Head", &v, NULL) ||
+           pt_elf_symbol(elf, "_PyRuntime", &v, NULL) || pt_elf_symbol(elf, "Py_Version", &v, NULL);
+}
+
+/* Open path as the target sees it. Through /proc/PID/root so containers
+ * work; through map_files when the file was deleted or replaced. */
+static enum pt_err open_mapped(const struct pt_target *t, const struct pt_map *m,
+                               struct pt_elf **elf)
+{
+    char path[PATH_MAX + 64];
+    if (m->deleted)
+        snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)t->pid,
+                 (unsigned long long)m->start, (unsigned long long)m->end);
+    else
+        pt_proc_root_path(t->pid, m->path, path, sizeof path);
+    return pt_elf_open(path, elf);
+}
+
+static bool basename_has(const char *path, const char *what)
+{
+    const char *b = strrchr(path, '/');
+    return strstr(b ? b + 1 : path, what) != NULL;
+}
+
+/* Rank: libpython first, then files named python*, then anything else. */
+static int rank_of(const struct pt_map *m)
+{
+    if (m->path[0] != '/')
+        return -1;
+    if (basename_has(m->path, "libpython"))
+        return 0;
+    if (basename_has(m->path, "python"))
+        return 1;
+    return 2;
+}
+
+static enum pt_err find_elf(struct pt_target *t, struct pt_elf **out)
+{
+    for (int rank = 0; rank <= 2; rank++) {
+        const char *tried = NULL;
+        for (size_t i = 0; i < t->maps.n; i++) {
+            const struct pt_map *m = &t->maps.v[i];
+            if (rank_of(m) != rank || m->offset != 0 || (tried && !strcmp(tried, m->path)))
+                continue;
+            tried = m->path;
+            struct pt_elf *elf;
+            if (open_mapped(t, m, &elf) != PT_OK)
+                continue;
+            if (looks_like_python(elf)) {
+                snprintf(t->elf_path, sizeof t->elf_path, "%s", m->path);
+                t->bias = pt_elf_is_dyn(elf) ? pt_maps_base(&t->maps, m->path) - pt_elf_min_vaddr(elf)
+                                             : 0;
+                *out = elf;
+                return PT_OK;
+            }
+            pt_elf_close(elf);
+        }
+    }
+    return PT_ENOTPY;
+}
+
+/* ------------------------------------------------------------------------
+ * Entry points.
+ */
+
+/* `mov disp32(%rip),%rax; ret` — the body of PyInterpreterState_Head. */
+static bool disasm_head(const struct pt_elf *elf, uint64_t *var)
+{
+    uint64_t fn;
+    uint8_t code[7];
+    if (!pt_elf_symbol(elf, "PyInterpreterState_Head", &fn, NULL) ||
+        pt_elf_read_vaddr(elf, fn, code, sizeof code) != PT_OK || code[0] != 0x48 ||
+        code[1] != 0x8b || code[2] != 0x05)
+        return false;
+    int32_t disp;
+    memcpy(&disp, code + 3, sizeof disp);
+    *var = fn + 7 + (uint64_t)(int64_t)disp;
+    return true;
+}
+
+/* Scan the live .data and .bss for a word that is a valid head. For 3.7+
+ * the candidate is _PyRuntime itself (head at a fixed offset). */
+static bool scan_for_head(struct pt_target *t, const struct pt_elf *elf, int32_t head_off)
+{
+    static const char *const sections[] = {".data", ".bss", ".PyRuntime"};
+    for (size_t s = 0; s < sizeof sections / sizeof sections[0]; s++) {
+        struct pt_elf_section sec;
+        if (!pt_elf_section(elf, sections[s], &sec) || sec.size > SCAN_MAX_BYTES)
+            continue;
+        uint64_t start = t->bias + sec.addr;
+        uint8_t *buf = malloc(sec.size);
+        if (!buf || pt_mem_read(&t->mem, start, buf, sec.size) != PT_OK) {
+            free(buf);
+            continue;
+        }
+        for (uint64_t off = 0; off + (uint64_t)head_off + 8 <= sec.size; off += 8) {
+            uint64_t v;
+            memcpy(&v, buf + off + head_off, 8);
+            if (v && !(v & 7) && pt_maps_find(&t->maps, v) && head_valid(t, start + off + head_off)) {
+                t->interp_head = start + off + (uint64_t)head_off;
+                if (head_off)
+                    t->runtime = start + off;
+                free(buf);
+                return true;
+            }
+        }
+        free(buf);
+    }
+    return false;
+}
+
+static enum pt_err find_head_static(struct pt_target *t, const struct pt_elf *elf)
+{
+    uint64_t v;
+    if (pt_elf_symbol(elf, "_PyThreadState_Current", &v, NULL))
+        t->tstate_current = t->bias + v;
+    if (pt_elf_symbol(elf, "interp_head", &v, NULL) && head_valid(t, t->bias + v)) {
+        t->interp_head = t->bias + v;
+        t->entry_how = "symbol interp_head";
+        return PT_OK;
+    }
+    if (disasm_head(elf, &v) && head_valid(t, t->bias + v)) {
+        t->interp_head = t->bias + v;
+        t->entry_how = "PyInterpreterState_Head code";
+        return PT_OK;
+    }
+    if (scan_for_head(t, elf, 0)) {
+        t->entry_how = "scan of .data/.bss";
+        return PT_OK;
+    }
+    return PT_ENOINTERP;
+}
+
+static enum pt_err apply_debug_offsets(struct pt_target *t)
+{
+    int decl = t->ctx.facts->debug_offsets;
+    if (!decl)
+        return PT_OK;
+    uint8_t block[PT_DEBUG_OFFSETS_MAX];
+    size_t len = pt_debugoffsets_size(decl);
+    enum pt_err err = pt_mem_read(&t->mem, t->runtime, block, len);
+    if (err != PT_OK)
+        return err;
+    return pt_debugoffsets_apply(block, len, decl, &t->ctx.lay, &t->debug_offsets_differ);
+}
+
+static enum pt_err find_head_runtime(struct pt_target *t, const struct pt_elf *elf)
+{
+    uint64_t v;
+    struct pt_elf_section sec;
+    int32_t off = t->ctx.lay.runtime_interpreters_head;
+    if (pt_elf_symbol(elf, "_PyRuntime", &v, NULL)) {
+        t->runtime = t->bias + v;
+        t->entry_how = "symbol _PyRuntime";
+    } else if (pt_elf_section(elf, ".PyRuntime", &sec)) {
+        t->runtime = t->bias + sec.addr;
+        t->entry_how = ".PyRuntime section";
+    } else if (scan_for_head(t, elf, off)) {
+        t->entry_how = "scan of .data/.bss";
+    } else {
+        return PT_ENOINTERP;
+    }
+    enum pt_err err = apply_debug_offsets(t);
+    if (err != PT_OK)
+        return err;
+    t->interp_head = t->runtime + (uint64_t)t->ctx.lay.runtime_interpreters_head;
+    return head_valid(t, t->interp_head) ? PT_OK : PT_ENOINTERP;
+}
+
+/* ------------------------------------------------------------------------
+ * Attach.
+ */
+static enum pt_err check_supported(struct pt_target *t, struct pt_sb *why)
+{
+    const struct pt_pyversion *v = &t->ver;
+    t->ctx.facts = pt_facts_find(v->major, v->minor);
+    const struct pt_layout *lay = pt_layout_find(v->major, v->minor);
+    if (v->debug || v->free_threaded || !t->ctx.facts || !lay) {
+        pt_sb_printf(why, "CPython %s%s in %s: pytop supports release (non-debug, "
+                     "GIL) builds of CPython %s", v->text,
+                     v->debug ? " (debug build)" : v->free_threaded ? " (free-threaded build)" : "",
+                     t->elf_path, pt_facts_supported_range());
+        return PT_EUNSUPPORTED;
+    }
+    t->ctx.lay = *lay;
+    return PT_OK;
+}
+
+static void find_types(struct pt_target *t, const struct pt_elf *elf)
+{
+    uint64_t v;
+    const char *str = t->ctx.facts->str == PT_STR_BYTES27 ? "PyString_Type" : "PyUnicode_Type";
+    t->ctx.str_type = pt_elf_symbol(elf, str, &v, NULL) ? t->bias + v : 0;
+    t->ctx.code_type = pt_elf_symbol(elf, "PyCode_Type", &v, NULL) ? t->bias + v : 0;
+}
+
+static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf, struct pt_sb *why)
+{
+    uint64_t rt = 0;
+    struct pt_elf_section sec;
+    if (!pt_elf_symbol(elf, "_PyRuntime", &rt, NULL) && pt_elf_section(elf, ".PyRuntime", &sec))
+        rt = sec.addr;
+    enum pt_err err = pt_version_detect(elf, t->elf_path, rt, &t->ver);
+    if (err != PT_OK) {
+        pt_sb_printf(why, "could not tell the CPython version of %s", t->elf_path);
+        return err == PT_EINVAL ? PT_ENOTPY : err;
+    }
+    if ((err = check_supported(t, why)) != PT_OK)
+        return err;
+    find_types(t, elf);
+    if (t->ctx.facts->entry == PT_ENTRY_INTERP_HEAD)
+        err = find_head_static(t, elf);
+    else
+        err = find_head_runtime(t, elf);
+    if (err == PT_EUNSUPPORTED)
+        pt_sb_printf(why, "CPython %s in %s is a free-threaded build; pytop supports "
+                     "GIL builds only", t->ver.text, t->elf_path);
+    else if (err == PT_ENOINTERP)
+        pt_sb_printf(why, "CPython %s found in %s, but no initialised interpreter "
+                     "(is it still starting up, or finalising?)", t->ver.text, t->elf_path);
+    return err;
+}
+
+enum pt_err pt_target_attach(pid_t pid, struct pt_target *t, struct pt_sb *why)
+{
+    memset(t, 0, sizeof *t);
+    t->pid = pid;
+    enum pt_err err = pt_proc_probe(pid, why);
+    if (err != PT_OK)
+        return err;
+    pt_mem_proc_init(&t->mem, &t->memproc, pid);
+    t->ctx.mem = &t->mem;
+    if ((err = pt_maps_read(pid, &t->maps)) != PT_OK)
+        return err == PT_ENOPROC ? PT_EGONE : err;
+    struct pt_elf *elf;
+    if ((err = find_elf(t, &elf)) != PT_OK) {
+        pt_target_detach(t);
+        return err;
+    }
+    err = attach_elf(t, elf, why);
+    pt_elf_close(elf);
+    if (err != PT_OK) {
+        /* a process that vanished mid-attach is "gone", whatever failed */
+        if (kill(pid, 0) != 0 && err != PT_EPERM)
+            err = PT_EGONE;
+        pt_target_detach(t);
+    }
+    return err;
+}
+
+void pt_target_detach(struct pt_target *t) { pt_maps_free(&t->maps); }
