@@ -1,0 +1,253 @@
+/* harness — the test runner's main, interpreter discovery, process helpers. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct py_interp interps[] = {
+    {"pyenv-2.7", "", 2, 7},   {"pyenv-3.6", "", 3, 6},   {"pyenv-3.7", "", 3, 7},
+    {"pyenv-3.8", "", 3, 8},   {"pyenv-3.9", "", 3, 9},   {"pyenv-3.10", "", 3, 10},
+    {"pyenv-3.11", "", 3, 11}, {"pyenv-3.12", "", 3, 12}, {"pyenv-3.13", "", 3, 13},
+    {"debian-3.11", "", 3, 11}, {"debian-sid-3.13", "", 3, 13}, {"debian-sid-3.14", "", 3, 14},
+};
+#define NINTERPS (sizeof interps / sizeof interps[0])
+
+static bool executable(const char *p) { return access(p, X_OK) == 0; }
+
+static void find_pyenv(struct py_interp *py)
+{
+    const char *root = getenv("PYENV_ROOT");
+    char rootbuf[512];
+    if (!root || !*root) {
+        snprintf(rootbuf, sizeof rootbuf, "%s/.pyenv", getenv("HOME") ? getenv("HOME") : "/root");
+        root = rootbuf;
+    }
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/versions", root);
+    char pattern[32];
+    snprintf(pattern, sizeof pattern, "%d.%d.", py->major, py->minor);
+    FILE *ls;
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls -1 '%s' 2>/dev/null", dir);
+    if (!(ls = popen(cmd, "r")))
+        return;
+    char name[256];
+    while (fgets(name, sizeof name, ls)) {
+        name[strcspn(name, "\n")] = '\0';
+        if (strncmp(name, pattern, strlen(pattern)) != 0)
+            continue;
+        char path[sizeof py->path];
+        int w = snprintf(path, sizeof path, "%s/%s/bin/python%d.%d", dir, name, py->major, py->minor);
+        if (w > 0 && (size_t)w < sizeof path && executable(path))
+            memcpy(py->path, path, sizeof path);
+    }
+    pclose(ls);
+}
+
+static void find_cached(struct py_interp *py)
+{
+    const char *cache = getenv("PYTOP_PY_CACHE");
+    char buf[512];
+    if (!cache || !*cache) {
+        const char *xdg = getenv("XDG_CACHE_HOME");
+        if (xdg && *xdg)
+            snprintf(buf, sizeof buf, "%s/pytop-pythons", xdg);
+        else
+            snprintf(buf, sizeof buf, "%s/.cache/pytop-pythons", getenv("HOME") ? getenv("HOME") : "/root");
+        cache = buf;
+    }
+    char list[600];
+    snprintf(list, sizeof list, "%s/interpreters.txt", cache);
+    FILE *f = fopen(list, "r");
+    if (!f)
+        return;
+    char label[128], path[512];
+    while (fscanf(f, "%127s %511s", label, path) == 2)
+        if (strcmp(label, py->label) == 0 && executable(path))
+            snprintf(py->path, sizeof py->path, "%s", path);
+    fclose(f);
+}
+
+static void discover(void)
+{
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    for (size_t i = 0; i < NINTERPS; i++) {
+        struct py_interp *py = &interps[i];
+        if (strncmp(py->label, "pyenv-", 6) == 0)
+            find_pyenv(py);
+        else if (strcmp(py->label, "debian-3.11") == 0 && executable("/usr/bin/python3.11"))
+            snprintf(py->path, sizeof py->path, "/usr/bin/python3.11");
+        else
+            find_cached(py);
+    }
+}
+
+size_t harness_interps(const struct py_interp **out)
+{
+    discover();
+    *out = interps;
+    return NINTERPS;
+}
+
+const char *harness_root(void)
+{
+    const char *r = getenv("PYTOP_ROOT");
+    return r && *r ? r : ".";
+}
+
+const char *harness_pytop(void)
+{
+    const char *b = getenv("PYTOP_BIN");
+    return b && *b ? b : "./pytop";
+}
+
+/* Read everything from fd until EOF or the deadline. */
+static char *slurp(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while (buf && (got = read(fd, buf + n, cap - n - 1)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        n += (size_t)got;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+        }
+    }
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+int harness_run(char *const argv[], char **out, char **err, int timeout_s)
+{
+    char outname[] = "/tmp/pytop-test-outXXXXXX", errname[] = "/tmp/pytop-test-errXXXXXX";
+    int ofd = mkstemp(outname), efd = mkstemp(errname);
+    if (ofd < 0 || efd < 0)
+        return -1;
+    unlink(outname);
+    unlink(errname);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        int nul = open("/dev/null", O_RDONLY);
+        dup2(nul, 0);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int waited = 0;; waited++) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (waited >= timeout_s * 100) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        usleep(10000);
+    }
+    lseek(ofd, 0, SEEK_SET);
+    lseek(efd, 0, SEEK_SET);
+    if (out)
+        *out = slurp(ofd);
+    if (err)
+        *err = slurp(efd);
+    close(ofd);
+    close(efd);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+pid_t harness_start_target(const char *python, char *const args[], int timeout_s)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        dup2(p[1], 1);
+        char *argv[32];
+        size_t n = 0;
+        argv[n++] = (char *)python;
+        for (size_t i = 0; args && args[i] && n < 31; i++)
+            argv[n++] = args[i];
+        argv[n] = NULL;
+        execv(python, argv);
+        _exit(127);
+    }
+    close(p[1]);
+    char buf[4096];
+    size_t n = 0;
+    struct pollfd pfd = {p[0], POLLIN, 0};
+    bool ready = false;
+    while (!ready && poll(&pfd, 1, timeout_s * 1000) > 0) {
+        ssize_t got = read(p[0], buf + n, sizeof buf - n - 1);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        buf[n] = '\0';
+        ready = strstr(buf, "READY") != NULL;
+    }
+    close(p[0]);
+    if (!ready) {
+        harness_stop_target(pid);
+        return -1;
+    }
+    return pid;
+}
+
+void harness_stop_target(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+int main(void)
+{
+    const struct py_interp *py;
+    size_t n = harness_interps(&py);
+    int missing = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!py[i].path[0]) {
+            printf("skipped: %s (interpreter not installed)\n", py[i].label);
+            missing++;
+        }
+    printf("interpreters: %zu of %zu present\n", n - (size_t)missing, n);
+    fflush(stdout);
+
+    Suite *(*const suites[])(void) = {suite_linetable, suite_string, suite_maps, suite_elf,
+                                      suite_layout,    suite_cli,    suite_live, suite_errors,
+                                      suite_threadnames};
+    SRunner *sr = srunner_create(suites[0]());
+    for (size_t i = 1; i < sizeof suites / sizeof suites[0]; i++)
+        srunner_add_suite(sr, suites[i]());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

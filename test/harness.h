@@ -1,0 +1,51 @@
+/*
+ * harness — shared by every test file: the list of suites, the CPython
+ * interpreters present on this machine (each missing one is reported as
+ * skipped, by name, once per run), and helpers to start a Python target
+ * and run the pytop binary capturing its output and exit status.
+ */
+#ifndef PYTOP_TEST_HARNESS_H
+#define PYTOP_TEST_HARNESS_H
+
+#include <check.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Each test file exports one or more suite constructors, listed in harness.c. */
+Suite *suite_linetable(void);
+Suite *suite_string(void);
+Suite *suite_maps(void);
+Suite *suite_elf(void);
+Suite *suite_layout(void);
+Suite *suite_cli(void);
+Suite *suite_live(void);
+Suite *suite_errors(void);
+Suite *suite_threadnames(void);
+
+struct py_interp {
+    const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */
+    char path[512];    /* executable; "" when not present */
+    int major, minor;
+};
+
+/* All interpreters pytop must support on this machine, present or not. */
+size_t harness_interps(const struct py_interp **out);
+
+/* Root of the source tree (for test/targets/...) and the pytop binary. */
+const char *harness_root(void);
+const char *harness_pytop(void);
+
+/* Run argv (NULL-terminated) to completion, capturing stdout and stderr
+ * (malloc'd, NUL-terminated; pass NULL to discard). Returns the exit
+ * status, or -1 if it could not run / was killed by a signal. Kills the
+ * child after timeout_s seconds. */
+int harness_run(char *const argv[], char **out, char **err, int timeout_s);
+
+/* Start `python script args...` in the background; wait until it writes a
+ * line "READY" to its stdout (or timeout_s passes). Returns the pid, or -1.
+ * Anything the target prints after READY is discarded. */
+pid_t harness_start_target(const char *python, char *const args[], int timeout_s);
+void harness_stop_target(pid_t pid);
+
+#endif
