@@ -1,0 +1,46 @@
+#!/bin/sh
+# make demo: make sure the build dependencies are there (installing them with
+# apt-get when we may), build pytop, and show it on demo/workload.py.
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="build-essential pkg-config libelf-dev libncursesw5-dev check python3"
+missing=""
+command -v cc >/dev/null 2>&1 || missing="yes"
+command -v python3 >/dev/null 2>&1 || missing="yes"
+pkg-config --exists libelf ncursesw 2>/dev/null || missing="yes"
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS
+    else
+        echo "pytop needs some build packages. Install them with:" >&2
+        echo "    sudo apt-get install -y $PKGS" >&2
+        exit 1
+    fi
+fi
+
+make pytop >/dev/null
+
+# Reading another process needs the same rights as a debugger. Our own
+# child is fine unless Yama forbids even that (ptrace_scope >= 2).
+out=$(mktemp)
+python3 demo/workload.py >"$out" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -f "$out"' EXIT INT TERM
+i=0
+until grep -q READY "$out" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || { echo "demo workload did not start" >&2; exit 1; }
+    sleep 0.1
+done
+
+for n in 1 2 3; do
+    echo "=== pytop --once $pid   (snapshot $n of 3)"
+    ./pytop --once "$pid"
+    echo
+    sleep 1
+done
+echo "The interactive viewer is on its way; today pytop shows stacks with --once."
