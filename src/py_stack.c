@@ -154,29 +154,6 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, struct pt_thre
     return PT_OK;
 }
 
-/* The top frame pointer of a thread state held in buf. */
-static enum pt_err top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp)
-{
-    const struct pt_layout *L = &t->ctx.lay;
-    switch (t->ctx.facts->chain) {
-    case PT_CHAIN_FRAMEOBJ:
-        *fp = word(ts, L->ts_frame);
-        return PT_OK;
-    case PT_CHAIN_CURRENT_FRAME:
-        *fp = word(ts, L->ts_current_frame);
-        return PT_OK;
-    case PT_CHAIN_CFRAME: {
-        uint64_t cframe = word(ts, L->ts_cframe);
-        if (!cframe) {
-            *fp = 0;
-            return PT_OK;
-        }
-        return pt_mem_read_u64(&t->mem, cframe + (uint64_t)L->cframe_current_frame, fp);
-    }
-    }
-    return PT_EINVAL;
-}
-
 /* ------------------------------------------------------------------------
  * Threads.
  */
@@ -285,7 +262,7 @@ static enum pt_err read_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     if (th->tid)
         th->running_known = pt_proc_task_running(t->pid, th->tid, &th->running) == PT_OK;
     uint64_t fp;
-    if ((err = top_frame(t, buf, &fp)) != PT_OK)
+    if ((err = pt_target_top_frame(t, buf, &fp)) != PT_OK)
         return err;
     if (t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ)
         return walk_frameobjs(w, fp, th);

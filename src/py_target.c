@@ -16,19 +16,87 @@
 #define SCAN_MAX_BYTES (64u << 20)
 
 /* ------------------------------------------------------------------------
- * Structural proof: the interpreter's first thread state points back at it.
+ * Structural proof: the interpreter's thread states point back at it, and
+ * (when PyCode_Type is known) some thread runs a real code object.
  */
-static bool interp_valid(const struct pt_target *t, uint64_t interp)
+#define PROOF_THREADS 16
+#define PROOF_FRAMES 8
+
+static uint64_t u64_at(const uint8_t *buf, int32_t off)
+{
+    uint64_t v;
+    memcpy(&v, buf + off, sizeof v);
+    return v;
+}
+
+enum pt_err pt_target_top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    switch (t->ctx.facts->chain) {
+    case PT_CHAIN_FRAMEOBJ:
+        *fp = u64_at(ts, L->ts_frame);
+        return PT_OK;
+    case PT_CHAIN_CURRENT_FRAME:
+        *fp = u64_at(ts, L->ts_current_frame);
+        return PT_OK;
+    case PT_CHAIN_CFRAME: {
+        uint64_t cframe = u64_at(ts, L->ts_cframe);
+        *fp = 0;
+        if (!cframe)
+            return PT_OK;
+        return pt_mem_read_u64(&t->mem, cframe + (uint64_t)L->cframe_current_frame, fp);
+    }
+    }
+    return PT_EINVAL;
+}
+
+/* Does a frame among the first few of this chain hold a code object? */
+static bool runs_code(const struct pt_target *t, uint64_t fp)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    bool objs = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+    int32_t code_off = objs ? L->frame_code : L->iframe_code;
+    int32_t back_off = objs ? L->frame_back : L->iframe_previous;
+    for (int i = 0; i < PROOF_FRAMES && fp && !(fp & 7); i++) {
+        uint64_t code, type;
+        if (pt_mem_read_u64(&t->mem, fp + (uint64_t)code_off, &code) != PT_OK)
+            return false;
+        code &= ~t->ctx.facts->code_tag_mask;
+        if (code && pt_mem_read_u64(&t->mem, code + (uint64_t)L->ob_type, &type) == PT_OK &&
+            type == t->ctx.code_type)
+            return true;
+        if (pt_mem_read_u64(&t->mem, fp + (uint64_t)back_off, &fp) != PT_OK)
+            return false;
+    }
+    return false;
+}
+
+/* strict: also require running code; used for scan candidates, where a
+ * look-alike structure must be told apart, but not for symbols (an
+ * embedded interpreter may have no Python frames at the moment). */
+static bool interp_valid(const struct pt_target *t, uint64_t interp, bool strict)
 {
     const struct pt_layout *L = &t->ctx.lay;
     if (!interp || (interp & 7) || !pt_maps_readable(&t->maps, interp, 8))
         return false;
-    uint64_t ts, back;
-    if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_threads_head, &ts) != PT_OK ||
-        !ts || (ts & 7) ||
-        pt_mem_read_u64(&t->mem, ts + (uint64_t)L->ts_interp, &back) != PT_OK)
+    uint64_t ts, prev = 0;
+    bool code_seen = !strict || !t->ctx.code_type;
+    if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_threads_head, &ts) != PT_OK || !ts)
         return false;
-    return back == interp;
+    for (int i = 0; ts && i < PROOF_THREADS; i++) {
+        uint8_t buf[1024];
+        size_t len = (size_t)(L->ts_thread_id + 8);
+        if ((ts & 7) || len > sizeof buf || pt_mem_read(&t->mem, ts, buf, len) != PT_OK ||
+            u64_at(buf, L->ts_interp) != interp ||
+            (L->ts_prev >= 0 && u64_at(buf, L->ts_prev) != prev))
+            return false;
+        uint64_t fp;
+        if (!code_seen && pt_target_top_frame(t, buf, &fp) == PT_OK)
+            code_seen = runs_code(t, fp);
+        prev = ts;
+        ts = u64_at(buf, L->ts_next);
+    }
+    return code_seen;
 }
 
 enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp)
@@ -39,10 +107,10 @@ enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp)
     return *interp ? PT_OK : PT_ENOINTERP;
 }
 
-static bool head_valid(const struct pt_target *t, uint64_t head_addr)
+static bool head_valid(const struct pt_target *t, uint64_t head_addr, bool strict)
 {
     uint64_t interp;
-    return pt_mem_read_u64(&t->mem, head_addr, &interp) == PT_OK && interp_valid(t, interp);
+    return pt_mem_read_u64(&t->mem, head_addr, &interp) == PT_OK && interp_valid(t, interp, strict);
 }
 
 /* ------------------------------------------------------------------------
@@ -131,6 +199,21 @@ static bool disasm_head(const struct pt_elf *elf, uint64_t *var)
     return true;
 }
 
+/* In every _PyRuntime (3.7+) interpreters.main follows interpreters.head,
+ * and with one interpreter both hold the same pointer: a cheap filter
+ * that rejects globals which merely point at the interpreter. */
+static bool main_matches(const uint8_t *buf, size_t len, uint64_t off, int32_t head_off)
+{
+    if (head_off == 0)
+        return true;
+    uint64_t head, main;
+    if (off + (uint64_t)head_off + 16 > len)
+        return false;
+    memcpy(&head, buf + off + head_off, 8);
+    memcpy(&main, buf + off + head_off + 8, 8);
+    return head == main;
+}
+
 /* Scan the live .data and .bss for a word that is a valid head. For 3.7+
  * the candidate is _PyRuntime itself (head at a fixed offset). */
 static bool scan_for_head(struct pt_target *t, const struct pt_elf *elf, int32_t head_off)
@@ -149,7 +232,8 @@ static bool scan_for_head(struct pt_target *t, const struct pt_elf *elf, int32_t
         for (uint64_t off = 0; off + (uint64_t)head_off + 8 <= sec.size; off += 8) {
             uint64_t v;
             memcpy(&v, buf + off + head_off, 8);
-            if (v && !(v & 7) && pt_maps_find(&t->maps, v) && head_valid(t, start + off + head_off)) {
+            if (v && !(v & 7) && pt_maps_find(&t->maps, v) && main_matches(buf, sec.size, off, head_off) &&
+                head_valid(t, start + off + (uint64_t)head_off, true)) {
                 t->interp_head = start + off + (uint64_t)head_off;
                 if (head_off)
                     t->runtime = start + off;
@@ -162,17 +246,18 @@ static bool scan_for_head(struct pt_target *t, const struct pt_elf *elf, int32_t
     return false;
 }
 
-static enum pt_err find_head_static(struct pt_target *t, const struct pt_elf *elf)
+static enum pt_err find_head_static(struct pt_target *t, const struct pt_elf *elf,
+                                    const struct pt_attach_opts *o)
 {
     uint64_t v;
     if (pt_elf_symbol(elf, "_PyThreadState_Current", &v, NULL))
         t->tstate_current = t->bias + v;
-    if (pt_elf_symbol(elf, "interp_head", &v, NULL) && head_valid(t, t->bias + v)) {
+    if (!o->no_symbols && pt_elf_symbol(elf, "interp_head", &v, NULL) && head_valid(t, t->bias + v, false)) {
         t->interp_head = t->bias + v;
         t->entry_how = "symbol interp_head";
         return PT_OK;
     }
-    if (disasm_head(elf, &v) && head_valid(t, t->bias + v)) {
+    if (!o->no_disasm && disasm_head(elf, &v) && head_valid(t, t->bias + v, false)) {
         t->interp_head = t->bias + v;
         t->entry_how = "PyInterpreterState_Head code";
         return PT_OK;
@@ -197,15 +282,16 @@ static enum pt_err apply_debug_offsets(struct pt_target *t)
     return pt_debugoffsets_apply(block, len, decl, &t->ctx.lay, &t->debug_offsets_differ);
 }
 
-static enum pt_err find_head_runtime(struct pt_target *t, const struct pt_elf *elf)
+static enum pt_err find_head_runtime(struct pt_target *t, const struct pt_elf *elf,
+                                     const struct pt_attach_opts *o)
 {
     uint64_t v;
     struct pt_elf_section sec;
     int32_t off = t->ctx.lay.runtime_interpreters_head;
-    if (pt_elf_symbol(elf, "_PyRuntime", &v, NULL)) {
+    if (!o->no_symbols && pt_elf_symbol(elf, "_PyRuntime", &v, NULL)) {
         t->runtime = t->bias + v;
         t->entry_how = "symbol _PyRuntime";
-    } else if (pt_elf_section(elf, ".PyRuntime", &sec)) {
+    } else if (!o->no_section && pt_elf_section(elf, ".PyRuntime", &sec)) {
         t->runtime = t->bias + sec.addr;
         t->entry_how = ".PyRuntime section";
     } else if (scan_for_head(t, elf, off)) {
@@ -217,7 +303,7 @@ static enum pt_err find_head_runtime(struct pt_target *t, const struct pt_elf *e
     if (err != PT_OK)
         return err;
     t->interp_head = t->runtime + (uint64_t)t->ctx.lay.runtime_interpreters_head;
-    return head_valid(t, t->interp_head) ? PT_OK : PT_ENOINTERP;
+    return head_valid(t, t->interp_head, false) ? PT_OK : PT_ENOINTERP;
 }
 
 /* ------------------------------------------------------------------------
@@ -247,7 +333,8 @@ static void find_types(struct pt_target *t, const struct pt_elf *elf)
     t->ctx.code_type = pt_elf_symbol(elf, "PyCode_Type", &v, NULL) ? t->bias + v : 0;
 }
 
-static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf, struct pt_sb *why)
+static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf,
+                              const struct pt_attach_opts *o, struct pt_sb *why)
 {
     uint64_t rt = 0;
     struct pt_elf_section sec;
@@ -262,9 +349,9 @@ static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf, str
         return err;
     find_types(t, elf);
     if (t->ctx.facts->entry == PT_ENTRY_INTERP_HEAD)
-        err = find_head_static(t, elf);
+        err = find_head_static(t, elf, o);
     else
-        err = find_head_runtime(t, elf);
+        err = find_head_runtime(t, elf, o);
     if (err == PT_EUNSUPPORTED)
         pt_sb_printf(why, "CPython %s in %s is a free-threaded build; pytop supports "
                      "GIL builds only", t->ver.text, t->elf_path);
@@ -275,6 +362,13 @@ static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf, str
 }
 
 enum pt_err pt_target_attach(pid_t pid, struct pt_target *t, struct pt_sb *why)
+{
+    static const struct pt_attach_opts defaults;
+    return pt_target_attach_with(pid, &defaults, t, why);
+}
+
+enum pt_err pt_target_attach_with(pid_t pid, const struct pt_attach_opts *opts,
+                                  struct pt_target *t, struct pt_sb *why)
 {
     memset(t, 0, sizeof *t);
     t->pid = pid;
@@ -290,7 +384,7 @@ enum pt_err pt_target_attach(pid_t pid, struct pt_target *t, struct pt_sb *why)
         pt_target_detach(t);
         return err;
     }
-    err = attach_elf(t, elf, why);
+    err = attach_elf(t, elf, opts, why);
     pt_elf_close(elf);
     if (err != PT_OK) {
         /* a process that vanished mid-attach is "gone", whatever failed */

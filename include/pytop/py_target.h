@@ -37,11 +37,25 @@ struct pt_target {
     int debug_offsets_differ;/* debug offsets that disagreed with the table */
 };
 
+/* Which ways of finding the interpreter to skip. Only tests set these, to
+ * prove that each fall-back finds the same interpreter on its own. */
+struct pt_attach_opts {
+    bool no_symbols;   /* ignore _PyRuntime / interp_head symbols */
+    bool no_section;   /* ignore the .PyRuntime section */
+    bool no_disasm;    /* ignore the PyInterpreterState_Head code (2.7, 3.6) */
+};
+
 /* Attach (read-only). On failure why gets a specific detail line. */
 enum pt_err pt_target_attach(pid_t pid, struct pt_target *t, struct pt_sb *why);
+enum pt_err pt_target_attach_with(pid_t pid, const struct pt_attach_opts *opts,
+                                  struct pt_target *t, struct pt_sb *why);
 void pt_target_detach(struct pt_target *t);
 
 /* First interpreter state (re-read each time: it can change at exit). */
 enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp);
+
+/* The innermost frame of the thread state whose bytes (from offset 0) are
+ * in ts: a PyFrameObject (<= 3.10) or a _PyInterpreterFrame (3.11+). */
+enum pt_err pt_target_top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp);
 
 #endif
