@@ -136,7 +136,7 @@ static bool still_same(const struct pt_pyctx *ctx, const uint8_t *hdr, const str
 }
 
 enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                        const struct pt_code **out)
+                        struct pt_code **out)
 {
     const struct pt_layout *L = &ctx->lay;
     uint8_t hdr[CODE_HDR_MAX];

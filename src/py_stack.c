@@ -64,35 +64,26 @@ void pt_walker_free(struct pt_walker *w) { pt_codecache_free(&w->codes); }
 /* ------------------------------------------------------------------------
  * Frames.
  */
-static enum pt_err push_frame(struct pt_thread *th, const struct pt_frame *f)
+static enum pt_err emit(struct pt_walker *w, const struct pt_walk_sink *sink, uint64_t code,
+                        int64_t addrq, bool *incomplete, int owner)
 {
-    if (th->nframes == th->cap) {
-        size_t cap = th->cap ? th->cap * 2 : 64;
-        struct pt_frame *v = realloc(th->frames, cap * sizeof *v);
-        if (!v)
-            return PT_ENOMEM;
-        th->frames = v;
-        th->cap = cap;
+    struct pt_code *c = NULL;
+    enum pt_err err = pt_code_get(&w->codes, &w->t->ctx, code, &c);
+    int line = -1;
+    if (err == PT_OK) {
+        const struct pt_pyfacts *F = w->t->ctx.facts;
+        /* pushed, prologue not run yet: CPython's tracebacks hide it too */
+        if (incomplete && owner != F->owner_generator && addrq < 2 * (int64_t)c->firsttraceable) {
+            *incomplete = true;
+            return PT_OK;
+        }
+        line = pt_code_line(c, &w->t->ctx, addrq);
     }
-    th->frames[th->nframes++] = *f;
-    return PT_OK;
-}
-
-static enum pt_err decode_frame(struct pt_walker *w, uint64_t code, int64_t addrq,
-                                struct pt_frame *f, const struct pt_code **c)
-{
-    *f = (struct pt_frame){.code = code, .line = -1};
-    f->err = pt_code_get(&w->codes, &w->t->ctx, code, c);
-    if (f->err != PT_OK)
-        return f->err;
-    f->name = (*c)->name;
-    f->file = (*c)->file;
-    f->line = pt_code_line(*c, &w->t->ctx, addrq);
-    return PT_OK;
+    return sink->frame(sink->arg, err == PT_OK ? c : NULL, code, line, err);
 }
 
 /* <= 3.10: PyFrameObject chain through f_back. */
-static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, struct pt_thread *th)
+static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -102,8 +93,8 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, struct pt_th
     cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
-    for (; fp; fp = word(buf, L->frame_back)) {
-        if (th->nframes >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
+    for (size_t depth = 0; fp; fp = word(buf, L->frame_back), depth++) {
+        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
             return PT_EINVAL;
         enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
         if (err != PT_OK)
@@ -111,17 +102,14 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, struct pt_th
         int64_t lasti = int32(buf, L->frame_lasti);
         if (t->ctx.facts->instr == PT_INSTR_LASTI_UNITS && lasti >= 0)
             lasti *= 2;
-        struct pt_frame f;
-        const struct pt_code *c;
-        decode_frame(w, word(buf, L->frame_code), lasti, &f, &c);
-        if ((err = push_frame(th, &f)) != PT_OK)
+        if ((err = emit(w, sink, word(buf, L->frame_code), lasti, NULL, 0)) != PT_OK)
             return err;
     }
     return PT_OK;
 }
 
 /* 3.11+: _PyInterpreterFrame chain through previous. */
-static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, struct pt_thread *th)
+static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -132,8 +120,8 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, struct pt_thre
     cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
-    for (; fp; fp = word(buf, L->iframe_previous)) {
-        if (th->nframes >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
+    for (size_t depth = 0; fp; fp = word(buf, L->iframe_previous), depth++) {
+        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
             return PT_EINVAL;
         enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
         if (err != PT_OK)
@@ -143,12 +131,8 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, struct pt_thre
             continue; /* interpreter entry/shim frame: not Python code */
         uint64_t code = word(buf, L->iframe_code) & ~F->code_tag_mask;
         int64_t addrq = (int64_t)(word(buf, L->iframe_instr) - (code + (uint64_t)L->code_code_adaptive));
-        struct pt_frame f;
-        const struct pt_code *c;
-        if (decode_frame(w, code, addrq, &f, &c) == PT_OK && owner != F->owner_generator &&
-            addrq < 2 * (int64_t)c->firsttraceable)
-            continue; /* pushed, prologue not run yet: CPython hides it too */
-        if ((err = push_frame(th, &f)) != PT_OK)
+        bool incomplete = false;
+        if ((err = emit(w, sink, code, addrq, &incomplete, owner)) != PT_OK)
             return err;
     }
     return PT_OK;
@@ -183,31 +167,17 @@ static uint64_t gil_holder(const struct pt_target *t, uint64_t interp)
     return holder;
 }
 
-static bool tid_listed(const pid_t *tids, size_t n, pid_t tid)
-{
-    for (size_t i = 0; i < n; i++)
-        if (tids[i] == tid)
-            return true;
-    return false;
-}
-
-static pid_t thread_tid(const struct pt_target *t, const uint8_t *ts, const pid_t *tids, size_t n)
+/* The kernel tid as the target's PID namespace numbers it. */
+static pid_t thread_ns_tid(const struct pt_target *t, const uint8_t *ts)
 {
     const struct pt_layout *L = &t->ctx.lay;
-    if (t->ctx.facts->native_tid) {
-        pid_t ns_tid = (pid_t)word(ts, L->ts_native_thread_id);
-        if (tid_listed(tids, n, ns_tid))
-            return ns_tid;
-        return ns_tid > 0 ? pt_proc_host_tid(t->pid, ns_tid) : 0;
-    }
+    if (t->ctx.facts->native_tid)
+        return (pid_t)word(ts, L->ts_native_thread_id);
     int32_t tid;
     uint64_t ident = word(ts, L->ts_thread_id);
     if (!ident || pt_mem_read(&t->mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK)
         return 0;
-    if (tid_listed(tids, n, tid))
-        return tid;
-    pid_t host = tid > 0 ? pt_proc_host_tid(t->pid, tid) : 0;
-    return host;
+    return tid > 0 ? tid : 0;
 }
 
 /* Bytes of the thread state we need: up to the last field we use. Some
@@ -224,24 +194,9 @@ static size_t ts_span(const struct pt_layout *L)
     return (size_t)max + 8;
 }
 
-static enum pt_err push_thread(struct pt_stacks *s, struct pt_thread **th)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        struct pt_thread *v = realloc(s->threads, cap * sizeof *v);
-        if (!v)
-            return PT_ENOMEM;
-        s->threads = v;
-        s->cap = cap;
-    }
-    *th = &s->threads[s->n++];
-    memset(*th, 0, sizeof **th);
-    return PT_OK;
-}
-
-static enum pt_err read_thread(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
-                               const pid_t *tids, size_t ntids, struct pt_thread *th,
-                               uint64_t *next)
+/* One thread state: PT_EINVAL/read errors mean the list itself is broken. */
+static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
+                               const struct pt_walk_sink *sink, uint64_t *next)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -255,22 +210,19 @@ static enum pt_err read_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     if (word(buf, L->ts_interp) != interp)
         return PT_EINVAL; /* not a thread state of this interpreter */
     *next = word(buf, L->ts_next);
-    th->tstate = ts;
-    th->ident = word(buf, L->ts_thread_id);
-    th->gil = holder == ts;
-    th->tid = thread_tid(t, buf, tids, ntids);
-    if (th->tid)
-        th->running_known = pt_proc_task_running(t->pid, th->tid, &th->running) == PT_OK;
+    struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(t, buf), holder == ts};
+    if (!sink->thread(sink->arg, &ti))
+        return PT_OK;
     uint64_t fp;
-    if ((err = pt_target_top_frame(t, buf, &fp)) != PT_OK)
-        return err;
-    if (t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ)
-        return walk_frameobjs(w, fp, th);
-    return walk_iframes(w, fp, th);
+    err = pt_target_top_frame(t, buf, &fp);
+    if (err == PT_OK)
+        err = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp, sink)
+                                                        : walk_iframes(w, fp, sink);
+    sink->thread_end(sink->arg, err);
+    return err == PT_ENOMEM ? err : PT_OK;
 }
 
-static enum pt_err read_interp(struct pt_walker *w, uint64_t interp, const pid_t *tids,
-                               size_t ntids, struct pt_stacks *out)
+static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
     uint64_t ts;
@@ -280,50 +232,118 @@ static enum pt_err read_interp(struct pt_walker *w, uint64_t interp, const pid_t
     uint64_t holder = gil_holder(t, interp);
     struct cycle cy;
     cycle_init(&cy);
-    while (ts) {
-        if (out->n >= PT_MAX_THREADS || cycle_seen(&cy, ts) || !ptr_ok(t, ts))
+    for (size_t n = 0; ts && err == PT_OK; n++) {
+        if (n >= PT_MAX_THREADS || cycle_seen(&cy, ts) || !ptr_ok(t, ts))
             return PT_EINVAL;
-        struct pt_thread *th;
-        if ((err = push_thread(out, &th)) != PT_OK)
-            return err;
         uint64_t next = 0;
-        th->err = read_thread(w, interp, ts, holder, tids, ntids, th, &next);
-        if (th->err != PT_OK && th->tstate == 0) {
-            /* the thread state itself was unreadable: the list is broken */
-            out->n--;
-            return th->err;
-        }
+        err = walk_thread(w, interp, ts, holder, sink, &next);
         ts = next;
     }
+    return err;
+}
+
+enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
+{
+    const struct pt_target *t = w->t;
+    uint64_t interp;
+    enum pt_err err = pt_target_first_interp(t, &interp);
+    struct cycle cy;
+    cycle_init(&cy);
+    for (size_t k = 0; err == PT_OK && interp; k++) {
+        if (k >= MAX_INTERPS || cycle_seen(&cy, interp) || !ptr_ok(t, interp))
+            return PT_EINVAL;
+        err = walk_interp(w, interp, sink);
+        if (err == PT_OK)
+            err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_next, &interp);
+    }
+    return err;
+}
+
+/* ------------------------------------------------------------------------
+ * The collected form: every thread with its frames, in memory.
+ */
+struct collect {
+    struct pt_stacks *out;
+    const pid_t *tids;
+    size_t ntids;
+    pid_t pid;
+    enum pt_err err;
+};
+
+static bool tid_listed(const pid_t *tids, size_t n, pid_t tid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tids[i] == tid)
+            return true;
+    return false;
+}
+
+static bool collect_thread(void *arg, const struct pt_threadinfo *ti)
+{
+    struct collect *c = arg;
+    struct pt_stacks *s = c->out;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        struct pt_thread *v = realloc(s->threads, cap * sizeof *v);
+        if (!v) {
+            c->err = PT_ENOMEM;
+            return false;
+        }
+        s->threads = v;
+        s->cap = cap;
+    }
+    struct pt_thread *th = &s->threads[s->n++];
+    memset(th, 0, sizeof *th);
+    th->tstate = ti->tstate;
+    th->ident = ti->ident;
+    th->gil = ti->gil;
+    th->tid = tid_listed(c->tids, c->ntids, ti->ns_tid) ? ti->ns_tid
+              : ti->ns_tid > 0                           ? pt_proc_host_tid(c->pid, ti->ns_tid)
+                                                         : 0;
+    if (th->tid)
+        th->running_known = pt_proc_task_running(c->pid, th->tid, &th->running) == PT_OK;
+    return true;
+}
+
+static enum pt_err collect_frame(void *arg, struct pt_code *code, uint64_t code_addr, int line,
+                                 enum pt_err err)
+{
+    struct collect *c = arg;
+    struct pt_thread *th = &c->out->threads[c->out->n - 1];
+    if (th->nframes == th->cap) {
+        size_t cap = th->cap ? th->cap * 2 : 64;
+        struct pt_frame *v = realloc(th->frames, cap * sizeof *v);
+        if (!v)
+            return PT_ENOMEM;
+        th->frames = v;
+        th->cap = cap;
+    }
+    th->frames[th->nframes++] = (struct pt_frame){code_addr, code ? code->name : NULL,
+                                                  code ? code->file : NULL, line, err};
     return PT_OK;
+}
+
+static void collect_end(void *arg, enum pt_err err)
+{
+    struct collect *c = arg;
+    c->out->threads[c->out->n - 1].err = err;
 }
 
 enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out)
 {
-    const struct pt_target *t = w->t;
     for (size_t i = 0; i < out->n; i++)
         free(out->threads[i].frames);
     out->n = 0;
+    struct collect c = {out, NULL, 0, w->t->pid, PT_OK};
     pid_t *tids = NULL;
-    size_t ntids = 0;
-    enum pt_err err = pt_proc_tasks(t->pid, &tids, &ntids);
+    enum pt_err err = pt_proc_tasks(w->t->pid, &tids, &c.ntids);
     if (err != PT_OK)
         return err == PT_ENOPROC ? PT_EGONE : err;
-    uint64_t interp;
-    err = pt_target_first_interp(t, &interp);
-    struct cycle cy;
-    cycle_init(&cy);
-    for (size_t k = 0; err == PT_OK && interp; k++) {
-        if (k >= MAX_INTERPS || cycle_seen(&cy, interp) || !ptr_ok(t, interp)) {
-            err = PT_EINVAL;
-            break;
-        }
-        err = read_interp(w, interp, tids, ntids, out);
-        if (err == PT_OK)
-            err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_next, &interp);
-    }
+    c.tids = tids;
+    struct pt_walk_sink sink = {collect_thread, collect_frame, collect_end, &c};
+    err = pt_walk(w, &sink);
     free(tids);
-    return err;
+    return c.err != PT_OK ? c.err : err;
 }
 
 void pt_stacks_free(struct pt_stacks *s)

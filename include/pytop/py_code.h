@@ -10,6 +10,7 @@
 #ifndef PYTOP_PY_CODE_H
 #define PYTOP_PY_CODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,10 @@ struct pt_code {
     char *file;             /* co_filename */
     uint8_t *lines;         /* copy of the line table */
     size_t lines_len;
+    /* Free for the caller (the sampler keeps interned ids here); zeroed
+     * whenever the object is decoded afresh. */
+    uint32_t user[2];
+    bool user_set;
 };
 
 struct pt_codecache {
@@ -36,7 +41,7 @@ void pt_codecache_free(struct pt_codecache *cc);
 
 /* The decoded code object at addr; *out stays valid until the next call. */
 enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                        const struct pt_code **out);
+                        struct pt_code **out);
 
 /* Line executing at byte offset addrq (see py_linetable). */
 int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq);

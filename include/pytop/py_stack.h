@@ -55,6 +55,33 @@ struct pt_walker {
     struct pt_codecache codes;
 };
 
+/* What the walk says about a thread before its frames. */
+struct pt_threadinfo {
+    uint64_t tstate;
+    uint64_t ident;  /* threading.get_ident() */
+    pid_t ns_tid;    /* kernel tid as the target sees it (its PID namespace); 0 unknown */
+    bool gil;
+};
+
+/*
+ * The streaming form of the walk, for callers that must not allocate
+ * (the sampler): thread() is called per thread state and returns false to
+ * skip that thread's frames (idle, not the GIL holder, ...); frame() is
+ * called per Python frame, leaf first — code is only valid during the
+ * call, and is NULL when err says why the frame could not be decoded;
+ * thread_end() closes the thread with the walk's verdict.
+ */
+struct pt_walk_sink {
+    bool (*thread)(void *arg, const struct pt_threadinfo *ti);
+    enum pt_err (*frame)(void *arg, struct pt_code *code, uint64_t code_addr, int line,
+                         enum pt_err err);
+    void (*thread_end)(void *arg, enum pt_err err);
+    void *arg;
+};
+
+/* Walk every thread of every interpreter into sink. */
+enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink);
+
 void pt_walker_init(struct pt_walker *w, const struct pt_target *t);
 void pt_walker_free(struct pt_walker *w);
 

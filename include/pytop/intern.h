@@ -1,0 +1,66 @@
+/*
+ * intern — strings and frames, each stored once and named by a small id.
+ *
+ * One writer (the sampler thread) appends; any number of readers (the
+ * consumer side) look ids up without locks. Entries live in fixed-size
+ * chunks that never move, and the writer publishes the count with a
+ * release store after the entry is complete, so a reader that has seen an
+ * id (in a sample taken from the ring, or below pt_intern_frames()) always
+ * sees the finished entry. Ids are never reused; nothing is freed until
+ * pt_intern_free. Only pt_intern_string/pt_intern_frame write, and only
+ * from one thread.
+ */
+#ifndef PYTOP_INTERN_H
+#define PYTOP_INTERN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pytop/error.h"
+
+#define PT_INTERN_CHUNK_BITS 12
+#define PT_INTERN_MAX_CHUNKS 4096 /* 16M entries of each kind */
+#define PT_NOID UINT32_MAX
+
+struct pt_frameinfo {
+    uint32_t name;      /* string id: qualified name */
+    uint32_t file;      /* string id: file name */
+    int32_t line;       /* line executing (-1: none) */
+    int32_t firstline;  /* the function's first line */
+};
+
+struct pt_chunked {
+    void *_Atomic chunks[PT_INTERN_MAX_CHUNKS];
+    size_t elem;
+    _Atomic uint32_t count;
+};
+
+struct pt_hashslot {
+    uint64_t hash;
+    uint32_t id; /* PT_NOID: empty */
+};
+
+struct pt_intern {
+    struct pt_chunked strings; /* const char * */
+    struct pt_chunked frames;  /* struct pt_frameinfo */
+    /* writer-only lookup tables (open addressing) */
+    struct pt_hashslot *str_index, *frame_index;
+    size_t str_cap, frame_cap;
+};
+
+enum pt_err pt_intern_init(struct pt_intern *in);
+void pt_intern_free(struct pt_intern *in);
+
+/* Writer: the id of s (copied on first sight). PT_NOID on ENOMEM/full. */
+uint32_t pt_intern_string(struct pt_intern *in, const char *s);
+/* Writer: the id of this frame. PT_NOID on ENOMEM/full. */
+uint32_t pt_intern_frame(struct pt_intern *in, const struct pt_frameinfo *f);
+
+/* Readers: published counts, and lookups of ids below them. */
+uint32_t pt_intern_nstrings(const struct pt_intern *in);
+uint32_t pt_intern_nframes(const struct pt_intern *in);
+const char *pt_intern_str(const struct pt_intern *in, uint32_t id);
+const struct pt_frameinfo *pt_intern_frameinfo(const struct pt_intern *in, uint32_t id);
+
+#endif

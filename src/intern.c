@@ -1,0 +1,181 @@
+/* intern — append-only, lock-free-readable tables of strings and frames. */
+#include "pytop/intern.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_LEN ((size_t)1 << PT_INTERN_CHUNK_BITS)
+
+static void chunked_init(struct pt_chunked *c, size_t elem)
+{
+    for (size_t i = 0; i < PT_INTERN_MAX_CHUNKS; i++)
+        atomic_init(&c->chunks[i], NULL);
+    c->elem = elem;
+    atomic_init(&c->count, 0);
+}
+
+static void *chunked_at(const struct pt_chunked *c, uint32_t id)
+{
+    char *chunk = atomic_load_explicit(&c->chunks[id >> PT_INTERN_CHUNK_BITS], memory_order_acquire);
+    return chunk + (id & (CHUNK_LEN - 1)) * c->elem;
+}
+
+/* Writer: room for one more; returns the new entry's id or PT_NOID. */
+static uint32_t chunked_append(struct pt_chunked *c, const void *value)
+{
+    uint32_t id = atomic_load_explicit(&c->count, memory_order_relaxed);
+    size_t k = id >> PT_INTERN_CHUNK_BITS;
+    if (k >= PT_INTERN_MAX_CHUNKS)
+        return PT_NOID;
+    if (!atomic_load_explicit(&c->chunks[k], memory_order_relaxed)) {
+        void *chunk = calloc(CHUNK_LEN, c->elem);
+        if (!chunk)
+            return PT_NOID;
+        atomic_store_explicit(&c->chunks[k], chunk, memory_order_release);
+    }
+    memcpy(chunked_at(c, id), value, c->elem);
+    atomic_store_explicit(&c->count, id + 1, memory_order_release);
+    return id;
+}
+
+static void chunked_free(struct pt_chunked *c)
+{
+    for (size_t i = 0; i < PT_INTERN_MAX_CHUNKS; i++)
+        free(atomic_load(&c->chunks[i]));
+}
+
+/* FNV-1a: short keys, no adversary that can choose collisions cheaply. */
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h | 1; /* never 0, so 0 can mean "empty" too */
+}
+
+static enum pt_err index_init(struct pt_hashslot **slots, size_t *cap)
+{
+    *cap = 1024;
+    *slots = malloc(*cap * sizeof **slots);
+    if (!*slots)
+        return PT_ENOMEM;
+    for (size_t i = 0; i < *cap; i++)
+        (*slots)[i] = (struct pt_hashslot){0, PT_NOID};
+    return PT_OK;
+}
+
+enum pt_err pt_intern_init(struct pt_intern *in)
+{
+    chunked_init(&in->strings, sizeof(const char *));
+    chunked_init(&in->frames, sizeof(struct pt_frameinfo));
+    in->str_index = in->frame_index = NULL;
+    if (index_init(&in->str_index, &in->str_cap) != PT_OK ||
+        index_init(&in->frame_index, &in->frame_cap) != PT_OK) {
+        pt_intern_free(in);
+        return PT_ENOMEM;
+    }
+    return PT_OK;
+}
+
+void pt_intern_free(struct pt_intern *in)
+{
+    uint32_t n = pt_intern_nstrings(in);
+    for (uint32_t i = 0; i < n; i++)
+        free(*(char **)chunked_at(&in->strings, i));
+    chunked_free(&in->strings);
+    chunked_free(&in->frames);
+    free(in->str_index);
+    free(in->frame_index);
+    in->str_index = in->frame_index = NULL;
+}
+
+/* Grow an index to twice its size when half full. */
+static enum pt_err index_grow(struct pt_hashslot **slots, size_t *cap, uint32_t used)
+{
+    if ((size_t)used * 2 < *cap)
+        return PT_OK;
+    size_t ncap = *cap * 2;
+    struct pt_hashslot *ns = malloc(ncap * sizeof *ns);
+    if (!ns)
+        return PT_ENOMEM;
+    for (size_t i = 0; i < ncap; i++)
+        ns[i] = (struct pt_hashslot){0, PT_NOID};
+    for (size_t i = 0; i < *cap; i++) {
+        if ((*slots)[i].id == PT_NOID)
+            continue;
+        size_t j = (*slots)[i].hash & (ncap - 1);
+        while (ns[j].id != PT_NOID)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = (*slots)[i];
+    }
+    free(*slots);
+    *slots = ns;
+    *cap = ncap;
+    return PT_OK;
+}
+
+uint32_t pt_intern_string(struct pt_intern *in, const char *s)
+{
+    uint32_t n = pt_intern_nstrings(in);
+    if (index_grow(&in->str_index, &in->str_cap, n) != PT_OK)
+        return PT_NOID;
+    size_t len = strlen(s);
+    uint64_t h = hash_bytes(s, len);
+    size_t j = h & (in->str_cap - 1);
+    for (; in->str_index[j].id != PT_NOID; j = (j + 1) & (in->str_cap - 1))
+        if (in->str_index[j].hash == h && strcmp(pt_intern_str(in, in->str_index[j].id), s) == 0)
+            return in->str_index[j].id;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return PT_NOID;
+    memcpy(copy, s, len + 1);
+    uint32_t id = chunked_append(&in->strings, &copy);
+    if (id == PT_NOID) {
+        free(copy);
+        return PT_NOID;
+    }
+    in->str_index[j] = (struct pt_hashslot){h, id};
+    return id;
+}
+
+uint32_t pt_intern_frame(struct pt_intern *in, const struct pt_frameinfo *f)
+{
+    uint32_t n = pt_intern_nframes(in);
+    if (index_grow(&in->frame_index, &in->frame_cap, n) != PT_OK)
+        return PT_NOID;
+    uint64_t h = hash_bytes(f, sizeof *f);
+    size_t j = h & (in->frame_cap - 1);
+    for (; in->frame_index[j].id != PT_NOID; j = (j + 1) & (in->frame_cap - 1))
+        if (in->frame_index[j].hash == h &&
+            memcmp(pt_intern_frameinfo(in, in->frame_index[j].id), f, sizeof *f) == 0)
+            return in->frame_index[j].id;
+    uint32_t id = chunked_append(&in->frames, f);
+    if (id != PT_NOID)
+        in->frame_index[j] = (struct pt_hashslot){h, id};
+    return id;
+}
+
+uint32_t pt_intern_nstrings(const struct pt_intern *in)
+{
+    return atomic_load_explicit(&in->strings.count, memory_order_acquire);
+}
+
+uint32_t pt_intern_nframes(const struct pt_intern *in)
+{
+    return atomic_load_explicit(&in->frames.count, memory_order_acquire);
+}
+
+const char *pt_intern_str(const struct pt_intern *in, uint32_t id)
+{
+    if (id >= pt_intern_nstrings(in))
+        return "?";
+    return *(const char **)chunked_at(&in->strings, id);
+}
+
+const struct pt_frameinfo *pt_intern_frameinfo(const struct pt_intern *in, uint32_t id)
+{
+    if (id >= pt_intern_nframes(in))
+        return NULL;
+    return chunked_at(&in->frames, id);
+}
