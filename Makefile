@@ -31,7 +31,7 @@ TEST_OBJ := $(TEST_SRC:test/%.c=$(BUILD)/test/%.o)
 all: pytop
 
 pytop: $(BUILD)/pytop
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/pytop: $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -56,6 +56,7 @@ static bool ptr_ok(const struct pt_target *t, uint64_t p)
 void pt_walker_init(struct pt_walker *w, const struct pt_target *t)
 {
     w->t = t;
+    w->verify_top = false;
     pt_codecache_init(&w->codes);
 }
 
@@ -211,13 +212,21 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
         return PT_EINVAL; /* not a thread state of this interpreter */
     *next = word(buf, L->ts_next);
     struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(t, buf), holder == ts};
-    if (!sink->thread(sink->arg, &ti))
+    enum pt_walk_choice choice = sink->thread(sink->arg, &ti);
+    if (choice == PT_WALK_SKIP)
         return PT_OK;
-    uint64_t fp;
-    err = pt_target_top_frame(t, buf, &fp);
+    if (choice == PT_WALK_REREAD)
+        err = pt_mem_read(&t->mem, ts, buf, len);
+    uint64_t fp = 0, fp_after;
+    if (err == PT_OK)
+        err = pt_target_top_frame(t, buf, &fp);
     if (err == PT_OK)
         err = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp, sink)
                                                         : walk_iframes(w, fp, sink);
+    if (err == PT_OK && w->verify_top &&
+        (pt_mem_read(&t->mem, ts, buf, len) != PT_OK ||
+         pt_target_top_frame(t, buf, &fp_after) != PT_OK || fp_after != fp))
+        err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
     sink->thread_end(sink->arg, err);
     return err == PT_ENOMEM ? err : PT_OK;
 }
@@ -278,7 +287,7 @@ static bool tid_listed(const pid_t *tids, size_t n, pid_t tid)
     return false;
 }
 
-static bool collect_thread(void *arg, const struct pt_threadinfo *ti)
+static enum pt_walk_choice collect_thread(void *arg, const struct pt_threadinfo *ti)
 {
     struct collect *c = arg;
     struct pt_stacks *s = c->out;
@@ -287,7 +296,7 @@ static bool collect_thread(void *arg, const struct pt_threadinfo *ti)
         struct pt_thread *v = realloc(s->threads, cap * sizeof *v);
         if (!v) {
             c->err = PT_ENOMEM;
-            return false;
+            return PT_WALK_SKIP;
         }
         s->threads = v;
         s->cap = cap;
@@ -302,7 +311,7 @@ static bool collect_thread(void *arg, const struct pt_threadinfo *ti)
                                                          : 0;
     if (th->tid)
         th->running_known = pt_proc_task_running(c->pid, th->tid, &th->running) == PT_OK;
-    return true;
+    return PT_WALK;
 }
 
 static enum pt_err collect_frame(void *arg, struct pt_code *code, uint64_t code_addr, int line,

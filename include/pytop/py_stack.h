@@ -53,6 +53,9 @@ struct pt_stacks {
 struct pt_walker {
     const struct pt_target *t;
     struct pt_codecache codes;
+    /* After a thread's frames, re-read its top frame and report the stack
+     * as PT_EINVAL if it moved meanwhile (live reads of <= 3.10). */
+    bool verify_top;
 };
 
 /* What the walk says about a thread before its frames. */
@@ -65,14 +68,20 @@ struct pt_threadinfo {
 
 /*
  * The streaming form of the walk, for callers that must not allocate
- * (the sampler): thread() is called per thread state and returns false to
- * skip that thread's frames (idle, not the GIL holder, ...); frame() is
+ * (the sampler): thread() is called per thread state and chooses whether
+ * to walk that thread's frames (idle, not the GIL holder, ...); frame() is
  * called per Python frame, leaf first — code is only valid during the
  * call, and is NULL when err says why the frame could not be decoded;
  * thread_end() closes the thread with the walk's verdict.
  */
+enum pt_walk_choice {
+    PT_WALK_SKIP,   /* not this thread's frames */
+    PT_WALK,        /* walk them */
+    PT_WALK_REREAD, /* re-read the thread state first (it was just paused) */
+};
+
 struct pt_walk_sink {
-    bool (*thread)(void *arg, const struct pt_threadinfo *ti);
+    enum pt_walk_choice (*thread)(void *arg, const struct pt_threadinfo *ti);
     enum pt_err (*frame)(void *arg, struct pt_code *code, uint64_t code_addr, int line,
                          enum pt_err err);
     void (*thread_end)(void *arg, enum pt_err err);

@@ -1,0 +1,92 @@
+/*
+ * sampler — the background thread that samples a target continuously.
+ *
+ * Every 1/rate seconds, on absolute deadlines, it walks every thread of
+ * the target (py_stack), turns each stack into interned frame ids and
+ * pushes one sample per thread into the ring. It never waits for the
+ * consumer: a full ring drops the newest sample (counted by the ring). A
+ * tick it could not make in time is skipped and counted as late, never
+ * made up by sampling back-to-back.
+ *
+ * Consistency: in blocking mode each Python thread is paused with ptrace
+ * (PTRACE_SEIZE once, PTRACE_INTERRUPT around its own walk only) and
+ * resumed right after; in non-blocking mode stacks are read live and, on
+ * versions whose frames are heap objects (<= 3.10), a stack whose top
+ * changed while it was read is counted invalid, never passed off as good.
+ * Auto picks blocking for <= 3.10 and non-blocking for 3.11+, where reads
+ * of the contiguous frame stack were measured consistent.
+ *
+ * Statistics are atomics any thread may read at any time. Stopping (from
+ * any exit path) resumes and detaches every paused thread.
+ */
+#ifndef PYTOP_SAMPLER_H
+#define PYTOP_SAMPLER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pytop/error.h"
+#include "pytop/intern.h"
+#include "pytop/py_target.h"
+#include "pytop/ring.h"
+
+enum pt_consistency { PT_CONS_AUTO, PT_CONS_BLOCKING, PT_CONS_NONBLOCKING };
+
+/* Error kinds counted per sample. */
+enum pt_serr {
+    PT_SERR_READ,    /* a read of the target's memory failed */
+    PT_SERR_INVALID, /* what was read did not hold together (torn, changed, unreadable frame) */
+    PT_SERR_GONE,    /* the target or the thread exited */
+    PT_SERR_COUNT
+};
+
+#define PT_WORK_LINEAR_US 2048 /* 1-us histogram buckets up to here, then powers of two */
+#define PT_WORK_BUCKETS (PT_WORK_LINEAR_US + 24)
+
+struct pt_sampler_stats {
+    _Atomic uint64_t ticks;       /* ticks sampled */
+    _Atomic uint64_t late;        /* ticks skipped because the deadline had passed */
+    _Atomic uint64_t samples;     /* thread samples pushed (or offered: the ring counts drops) */
+    _Atomic uint64_t errors[PT_SERR_COUNT];
+    _Atomic uint64_t gil_ticks;   /* ticks in which some thread held the GIL */
+    _Atomic uint32_t threads_total, threads_active; /* at the newest tick */
+    _Atomic uint64_t start_ns, last_ns;             /* CLOCK_MONOTONIC of first/newest tick */
+    _Atomic uint64_t work_min_ns, work_max_ns;      /* per tick: read + decode + idle check */
+    _Atomic uint32_t work_hist[PT_WORK_BUCKETS];
+    _Atomic bool gone;            /* the target exited; the sampler has stopped */
+};
+
+struct pt_sampler_opts {
+    double rate_hz;
+    enum pt_consistency mode;
+    bool idle;     /* also sample idle threads */
+    bool gil_only; /* only the GIL holder */
+};
+
+struct pt_sampler;
+
+/* Start sampling t into ring, interning into in. t, ring and in must
+ * outlive the sampler. */
+enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struct pt_ring *ring,
+                             struct pt_intern *in, const struct pt_sampler_opts *opts,
+                             struct pt_sb *why);
+/* Stop, resume and detach everything, join the thread, free. */
+void pt_sampler_stop(struct pt_sampler *s);
+
+const struct pt_sampler_stats *pt_sampler_stats(const struct pt_sampler *s);
+/* Zero the counters (R): the sampler keeps running. */
+void pt_sampler_reset_stats(struct pt_sampler *s);
+/* Change what is sampled while running. */
+void pt_sampler_set_idle(struct pt_sampler *s, bool idle);
+void pt_sampler_set_gil_only(struct pt_sampler *s, bool gil_only);
+/* The mode in force ("blocking"/"non-blocking") and whether auto chose it. */
+bool pt_sampler_blocking(const struct pt_sampler *s);
+bool pt_sampler_auto(const struct pt_sampler *s);
+
+/* Work per tick from the histogram, in microseconds. */
+void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *median, double *max);
+/* Ticks per second actually achieved. */
+double pt_sampler_rate(const struct pt_sampler_stats *st);
+
+#endif

@@ -1,0 +1,348 @@
+/* sampler — the sampling thread: deadlines, per-thread walks, statistics. */
+#include "pytop/sampler.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pytop/pause.h"
+#include "pytop/py_stack.h"
+#include "pytop/sample.h"
+#include "pytop/tidcache.h"
+
+#define NS_PER_S 1000000000ull
+/* Forget threads not seen for this many ticks (they exited). */
+#define EVICT_AFTER_TICKS 256
+
+struct pt_sampler {
+    struct pt_target *t;
+    struct pt_ring *ring;
+    struct pt_intern *in;
+    struct pt_walker walker;
+    struct pt_tidcache tids;
+    pthread_t thread;
+    bool started;
+    _Atomic bool stop;
+    _Atomic bool idle, gil_only;
+    bool blocking, auto_mode;
+    uint64_t period_ns;
+    struct pt_sampler_stats st;
+
+    /* per tick state, touched only by the sampler thread */
+    uint64_t tick, tick_ns, weight_us;
+    unsigned tick_threads, tick_active;
+    bool tick_gil;
+    /* the thread being walked */
+    struct pt_sample cur;
+    struct pt_pause pause;
+    bool cur_bad;
+    uint32_t *words; /* header + PT_MAX_FRAMES frame ids */
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static void count_error(struct pt_sampler *s, enum pt_err err)
+{
+    enum pt_serr kind = err == PT_EGONE ? PT_SERR_GONE : err == PT_EREAD ? PT_SERR_READ
+                                                                       : PT_SERR_INVALID;
+    atomic_fetch_add_explicit(&s->st.errors[kind], 1, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------------
+ * The walk sink: one sample per thread.
+ */
+static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
+{
+    struct pt_sampler *s = arg;
+    s->tick_threads++;
+    s->tick_gil |= ti->gil;
+    struct pt_tident *e = pt_tidcache_get(&s->tids, ti->ns_tid, s->tick);
+    bool running = false;
+    if (!e || pt_tidcache_running(e, &running) != PT_OK) {
+        count_error(s, PT_EGONE); /* a thread state whose kernel thread is gone */
+        return PT_WALK_SKIP;
+    }
+    s->tick_active += running;
+    if ((!running && !atomic_load_explicit(&s->idle, memory_order_relaxed)) ||
+        (!ti->gil && atomic_load_explicit(&s->gil_only, memory_order_relaxed)))
+        return PT_WALK_SKIP;
+    s->cur = (struct pt_sample){.tid = (uint32_t)e->tid, .pid = (uint32_t)s->t->pid,
+                                .flags = (running ? 0 : PT_SAMPLE_IDLE) | (ti->gil ? PT_SAMPLE_GIL : 0),
+                                .tick = (uint32_t)s->tick, .t_ns = s->tick_ns,
+                                .weight_us = (uint32_t)s->weight_us, .depth = 0,
+                                .frames = s->words + PT_SAMPLE_HDR_WORDS};
+    s->cur_bad = false;
+    if (!s->blocking)
+        return PT_WALK;
+    enum pt_err err = pt_pause(&s->pause, e->tid);
+    if (err != PT_OK) {
+        count_error(s, err == PT_EPERM ? PT_EREAD : err);
+        return PT_WALK_SKIP;
+    }
+    return PT_WALK_REREAD;
+}
+
+/* Interned ids of a code object's name and file, kept in the code cache. */
+static bool code_ids(struct pt_sampler *s, struct pt_code *c)
+{
+    if (!c->user_set) {
+        c->user[0] = pt_intern_string(s->in, c->name);
+        c->user[1] = pt_intern_string(s->in, c->file);
+        c->user_set = c->user[0] != PT_NOID && c->user[1] != PT_NOID;
+    }
+    return c->user_set;
+}
+
+static enum pt_err on_frame(void *arg, struct pt_code *code, uint64_t code_addr, int line,
+                            enum pt_err err)
+{
+    struct pt_sampler *s = arg;
+    (void)code_addr;
+    if (err != PT_OK || !code || !code_ids(s, code)) {
+        s->cur_bad = true; /* an unreadable frame: the sample cannot be trusted */
+        return PT_OK;
+    }
+    struct pt_frameinfo fi = {code->user[0], code->user[1], line, code->firstlineno};
+    uint32_t id = pt_intern_frame(s->in, &fi);
+    if (id == PT_NOID || s->cur.depth >= PT_MAX_FRAMES) {
+        s->cur_bad = true;
+        return PT_OK;
+    }
+    s->words[PT_SAMPLE_HDR_WORDS + s->cur.depth++] = id;
+    return PT_OK;
+}
+
+static void on_thread_end(void *arg, enum pt_err err)
+{
+    struct pt_sampler *s = arg;
+    pt_resume(&s->pause);
+    if (err != PT_OK || s->cur_bad) {
+        count_error(s, err != PT_OK ? err : PT_EINVAL);
+        return;
+    }
+    size_t n = pt_sample_encode(&s->cur, s->words);
+    pt_ring_push(s->ring, s->words, n);
+    atomic_fetch_add_explicit(&s->st.samples, 1, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------------
+ * Ticks and statistics.
+ */
+static void record_work(struct pt_sampler_stats *st, uint64_t ns)
+{
+    uint64_t us = ns / 1000, b = us;
+    if (us >= PT_WORK_LINEAR_US) {
+        b = PT_WORK_LINEAR_US;
+        for (uint64_t v = us / PT_WORK_LINEAR_US; v > 1 && b < PT_WORK_BUCKETS - 1; v >>= 1)
+            b++;
+    }
+    atomic_fetch_add_explicit(&st->work_hist[b], 1, memory_order_relaxed);
+    uint64_t min = atomic_load_explicit(&st->work_min_ns, memory_order_relaxed);
+    if (min == 0 || ns < min)
+        atomic_store_explicit(&st->work_min_ns, ns, memory_order_relaxed);
+    if (ns > atomic_load_explicit(&st->work_max_ns, memory_order_relaxed))
+        atomic_store_explicit(&st->work_max_ns, ns, memory_order_relaxed);
+}
+
+/* One tick: walk everything. False when the target is gone. */
+static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
+{
+    s->tick++;
+    s->tick_ns = tick_ns;
+    s->weight_us = prev_ns ? (tick_ns - prev_ns) / 1000 : s->period_ns / 1000;
+    s->tick_threads = s->tick_active = 0;
+    s->tick_gil = false;
+    struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s};
+    uint64_t t0 = now_ns();
+    enum pt_err err = pt_walk(&s->walker, &sink);
+    record_work(&s->st, now_ns() - t0);
+    if (err != PT_OK) {
+        count_error(s, err);
+        if (kill(s->t->pid, 0) != 0)
+            return false;
+    }
+    atomic_fetch_add_explicit(&s->st.ticks, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&s->st.gil_ticks, s->tick_gil, memory_order_relaxed);
+    atomic_store_explicit(&s->st.threads_total, s->tick_threads, memory_order_relaxed);
+    atomic_store_explicit(&s->st.threads_active, s->tick_active, memory_order_relaxed);
+    uint64_t zero = 0;
+    atomic_compare_exchange_strong(&s->st.start_ns, &zero, tick_ns);
+    atomic_store_explicit(&s->st.last_ns, tick_ns, memory_order_relaxed);
+    if (s->tick % EVICT_AFTER_TICKS == 0)
+        pt_tidcache_evict(&s->tids, s->tick - EVICT_AFTER_TICKS);
+    return true;
+}
+
+static void sleep_until(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / NS_PER_S), (long)(ns % NS_PER_S)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+        ; /* EINTR: sleep the rest */
+}
+
+static void *run(void *arg)
+{
+    struct pt_sampler *s = arg;
+    uint64_t next = now_ns(), prev = 0;
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        uint64_t now = now_ns();
+        if (now > next + s->period_ns) {
+            /* missed whole deadlines: skip them, never catch up in a burst */
+            uint64_t missed = (now - next) / s->period_ns;
+            atomic_fetch_add_explicit(&s->st.late, missed, memory_order_relaxed);
+            next += missed * s->period_ns;
+        }
+        sleep_until(next);
+        uint64_t tick_ns = now_ns();
+        if (!do_tick(s, tick_ns, prev))
+            break;
+        prev = tick_ns;
+        next += s->period_ns;
+    }
+    atomic_store(&s->st.gone, !atomic_load(&s->stop));
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Life cycle.
+ */
+static void choose_mode(struct pt_sampler *s, enum pt_consistency mode)
+{
+    s->auto_mode = mode == PT_CONS_AUTO;
+    if (mode == PT_CONS_AUTO)
+        s->blocking = s->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+    else
+        s->blocking = mode == PT_CONS_BLOCKING;
+    /* live reads of heap frames: reject stacks whose top moved meanwhile */
+    s->walker.verify_top = !s->blocking && s->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+}
+
+/* Blocking needs ptrace rights beyond reading memory; find out now. */
+static enum pt_err probe_blocking(struct pt_sampler *s, struct pt_sb *why)
+{
+    struct pt_pause p;
+    enum pt_err err = pt_pause(&p, s->t->pid);
+    pt_resume(&p);
+    if (err == PT_EPERM)
+        pt_sb_puts(why, "--blocking needs ptrace: run as root or grant CAP_SYS_PTRACE, and check "
+                        "kernel.yama.ptrace_scope (or use --nonblocking)");
+    return err;
+}
+
+enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struct pt_ring *ring,
+                             struct pt_intern *in, const struct pt_sampler_opts *opts,
+                             struct pt_sb *why)
+{
+    struct pt_sampler *s = calloc(1, sizeof *s);
+    if (!s)
+        return PT_ENOMEM;
+    s->words = malloc((PT_SAMPLE_HDR_WORDS + PT_MAX_FRAMES) * sizeof *s->words);
+    if (!s->words) {
+        free(s);
+        return PT_ENOMEM;
+    }
+    s->t = t;
+    s->ring = ring;
+    s->in = in;
+    s->period_ns = (uint64_t)(NS_PER_S / opts->rate_hz);
+    if (s->period_ns == 0)
+        s->period_ns = 1;
+    atomic_init(&s->idle, opts->idle);
+    atomic_init(&s->gil_only, opts->gil_only);
+    pt_walker_init(&s->walker, t);
+    pt_tidcache_init(&s->tids, t->pid);
+    choose_mode(s, opts->mode);
+    enum pt_err err = s->blocking ? probe_blocking(s, why) : PT_OK;
+    if (err == PT_OK) {
+        /* the sampler takes no signals: they are the main thread's business */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        err = pthread_create(&s->thread, NULL, run, s) == 0 ? PT_OK : PT_ENOMEM;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        s->started = err == PT_OK;
+    }
+    if (err != PT_OK) {
+        pt_sampler_stop(s);
+        return err;
+    }
+    *out = s;
+    return PT_OK;
+}
+
+void pt_sampler_stop(struct pt_sampler *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->stop, true);
+    if (s->started)
+        pthread_join(s->thread, NULL);
+    pt_resume(&s->pause);
+    pt_tidcache_free(&s->tids);
+    pt_walker_free(&s->walker);
+    free(s->words);
+    free(s);
+}
+
+const struct pt_sampler_stats *pt_sampler_stats(const struct pt_sampler *s) { return &s->st; }
+
+void pt_sampler_reset_stats(struct pt_sampler *s)
+{
+    struct pt_sampler_stats *st = &s->st;
+    atomic_store(&st->ticks, 0);
+    atomic_store(&st->late, 0);
+    atomic_store(&st->samples, 0);
+    atomic_store(&st->gil_ticks, 0);
+    for (int i = 0; i < PT_SERR_COUNT; i++)
+        atomic_store(&st->errors[i], 0);
+    for (int i = 0; i < PT_WORK_BUCKETS; i++)
+        atomic_store(&st->work_hist[i], 0);
+    atomic_store(&st->work_min_ns, 0);
+    atomic_store(&st->work_max_ns, 0);
+    atomic_store(&st->start_ns, 0);
+}
+
+void pt_sampler_set_idle(struct pt_sampler *s, bool idle) { atomic_store(&s->idle, idle); }
+void pt_sampler_set_gil_only(struct pt_sampler *s, bool g) { atomic_store(&s->gil_only, g); }
+bool pt_sampler_blocking(const struct pt_sampler *s) { return s->blocking; }
+bool pt_sampler_auto(const struct pt_sampler *s) { return s->auto_mode; }
+
+static double bucket_us(int b)
+{
+    if (b < PT_WORK_LINEAR_US)
+        return b + 0.5;
+    return (double)PT_WORK_LINEAR_US * (double)(1u << (b - PT_WORK_LINEAR_US)) * 1.5;
+}
+
+void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *median, double *max)
+{
+    uint64_t total = 0, seen = 0;
+    for (int b = 0; b < PT_WORK_BUCKETS; b++)
+        total += atomic_load_explicit(&st->work_hist[b], memory_order_relaxed);
+    *median = 0;
+    for (int b = 0; b < PT_WORK_BUCKETS && total; b++) {
+        seen += atomic_load_explicit(&st->work_hist[b], memory_order_relaxed);
+        if (seen * 2 >= total) {
+            *median = bucket_us(b);
+            break;
+        }
+    }
+    *min = (double)atomic_load(&st->work_min_ns) / 1000.0;
+    *max = (double)atomic_load(&st->work_max_ns) / 1000.0;
+}
+
+double pt_sampler_rate(const struct pt_sampler_stats *st)
+{
+    uint64_t ticks = atomic_load(&st->ticks), a = atomic_load(&st->start_ns),
+             b = atomic_load(&st->last_ns);
+    if (ticks < 2 || b <= a)
+        return 0;
+    return (double)(ticks - 1) * 1e9 / (double)(b - a);
+}
