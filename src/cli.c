@@ -73,7 +73,7 @@ enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct p
     memset(opt, 0, sizeof *opt);
     opt->mode = PT_MODE_ONCE;
     bool once = false;
-    optind = 1;
+    optind = 0; /* glibc: 0, unlike 1, also drops a previous parse's leftovers ("-xh") */
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {

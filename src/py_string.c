@@ -46,11 +46,14 @@ size_t pt_str_encode(int kind, const void *data, size_t nchars, char *out, size_
 {
     size_t n = 0;
     *cut = false;
-    if (cap == 0)
+    if (cap == 0) {
+        *cut = nchars > 0;
         return 0;
+    }
     for (size_t i = 0; i < nchars; i++) {
         uint32_t c = unit_at(kind, data, i);
-        if (c < 0x20 || c == 0x7f)
+        /* C0, DEL and C1 (U+0080-U+009F: U+009B is an 8-bit CSI) */
+        if (c < 0x20 || (c >= 0x7f && c < 0xa0))
             c = '?';
         else if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
             c = 0xfffd;
@@ -84,12 +87,17 @@ static enum pt_err read_bytes27(const struct pt_pyctx *ctx, uint64_t addr, char 
     enum pt_err err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.var_size, &len, sizeof len);
     if (err != PT_OK)
         return err;
-    if (len < 0 || len > PT_STR_MAX_CHARS)
+    if (len < 0)
         return PT_EINVAL;
-    size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
-    err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.bytes_sval, out, n);
+    size_t max = cap - 1 < PT_STR_MAX_CHARS ? cap - 1 : PT_STR_MAX_CHARS;
+    size_t n = (size_t)len < max ? (size_t)len : max;
+    /* one byte more when cut, to see whether the cut splits a character */
+    size_t want = n < (size_t)len ? n + 1 : n; /* n + 1 <= cap */
+    err = pt_mem_read(ctx->mem, addr + (uint64_t)ctx->lay.bytes_sval, out, want);
     if (err != PT_OK)
         return err;
+    while (want > n && n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
+        n--; /* back to the start of the split UTF-8 sequence */
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
             out[i] = '?';

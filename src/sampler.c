@@ -38,6 +38,8 @@ struct pt_sampler {
     struct pt_sample cur;
     struct pt_pause pause;
     bool cur_bad;
+    struct pt_tident *cur_ent; /* idle thread read live: its run time must not move */
+    uint64_t cur_runtime;
     uint32_t *words; /* header + PT_MAX_FRAMES frame ids */
 };
 
@@ -79,8 +81,16 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
                                 .weight_us = (uint32_t)s->weight_us, .depth = 0,
                                 .frames = s->words + PT_SAMPLE_HDR_WORDS};
     s->cur_bad = false;
+    s->cur_ent = NULL;
     if (!s->blocking)
         return PT_WALK;
+    /* A thread blocked in the kernel cannot change its stack. Pausing it
+     * would wake it (the syscall restarts), so read it live and prove it
+     * did not run meanwhile by its CPU time. */
+    if (!running && pt_tidcache_runtime(&s->tids, e, &s->cur_runtime) == PT_OK) {
+        s->cur_ent = e;
+        return PT_WALK_REREAD;
+    }
     enum pt_err err = pt_pause(&s->pause, e->tid);
     if (err != PT_OK) {
         count_error(s, err == PT_EPERM ? PT_EREAD : err);
@@ -123,6 +133,10 @@ static void on_thread_end(void *arg, enum pt_err err)
 {
     struct pt_sampler *s = arg;
     pt_resume(&s->pause);
+    uint64_t runtime;
+    if (err == PT_OK && s->cur_ent &&
+        (pt_tidcache_runtime(&s->tids, s->cur_ent, &runtime) != PT_OK || runtime != s->cur_runtime))
+        err = PT_EINVAL; /* it ran while we read it: not a stack we can vouch for */
     if (err != PT_OK || s->cur_bad) {
         count_error(s, err != PT_OK ? err : PT_EINVAL);
         return;
@@ -270,14 +284,14 @@ enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struc
         s->started = err == PT_OK;
     }
     if (err != PT_OK) {
-        pt_sampler_stop(s);
+        pt_sampler_stop(s, NULL);
         return err;
     }
     *out = s;
     return PT_OK;
 }
 
-void pt_sampler_stop(struct pt_sampler *s)
+void pt_sampler_stop(struct pt_sampler *s, struct pt_sampler_stats *final)
 {
     if (!s)
         return;
@@ -285,6 +299,8 @@ void pt_sampler_stop(struct pt_sampler *s)
     if (s->started)
         pthread_join(s->thread, NULL);
     pt_resume(&s->pause);
+    if (final)
+        memcpy(final, &s->st, sizeof *final); /* the thread is gone: a plain copy is safe */
     pt_tidcache_free(&s->tids);
     pt_walker_free(&s->walker);
     free(s->words);

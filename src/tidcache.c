@@ -19,11 +19,19 @@ void pt_tidcache_init(struct pt_tidcache *c, pid_t pid)
     c->n = c->cap = 0;
 }
 
+static void close_entry(struct pt_tident *e)
+{
+    if (e->stat_fd >= 0)
+        close(e->stat_fd);
+    if (e->sched_fd >= 0)
+        close(e->sched_fd);
+    e->stat_fd = e->sched_fd = -1;
+}
+
 void pt_tidcache_free(struct pt_tidcache *c)
 {
     for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].stat_fd >= 0)
-            close(c->v[i].stat_fd);
+        close_entry(&c->v[i]);
     free(c->v);
     c->v = NULL;
     c->n = c->cap = 0;
@@ -64,7 +72,7 @@ struct pt_tident *pt_tidcache_get(struct pt_tidcache *c, pid_t ns_tid, uint64_t 
         c->cap = cap;
     }
     struct pt_tident *e = &c->v[c->n++];
-    *e = (struct pt_tident){ns_tid, 0, -1, now, 0};
+    *e = (struct pt_tident){ns_tid, 0, -1, -1, now, 0};
     resolve(c, e, now);
     return e->tid ? e : NULL;
 }
@@ -84,13 +92,31 @@ enum pt_err pt_tidcache_running(struct pt_tident *e, bool *running)
     return PT_OK;
 }
 
+enum pt_err pt_tidcache_runtime(struct pt_tidcache *c, struct pt_tident *e, uint64_t *ns)
+{
+    if (e->sched_fd < 0) {
+        char path[96];
+        snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)c->pid, (int)e->tid);
+        e->sched_fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (e->sched_fd < 0)
+            return PT_EGONE;
+    }
+    char buf[96];
+    ssize_t n = pread(e->sched_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return PT_EGONE;
+    buf[n] = '\0';
+    char *end;
+    *ns = strtoull(buf, &end, 10);
+    return end != buf ? PT_OK : PT_EGONE;
+}
+
 void pt_tidcache_evict(struct pt_tidcache *c, uint64_t before)
 {
     size_t k = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (c->v[i].seen < before) {
-            if (c->v[i].stat_fd >= 0)
-                close(c->v[i].stat_fd);
+            close_entry(&c->v[i]);
             continue;
         }
         c->v[k++] = c->v[i];

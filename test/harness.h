@@ -23,6 +23,8 @@ Suite *suite_live(void);
 Suite *suite_errors(void);
 Suite *suite_threadnames(void);
 Suite *suite_attach(void);
+Suite *suite_ring(void);
+Suite *suite_sampler(void);
 
 struct py_interp {
     const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */

@@ -71,8 +71,9 @@ struct pt_sampler;
 enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struct pt_ring *ring,
                              struct pt_intern *in, const struct pt_sampler_opts *opts,
                              struct pt_sb *why);
-/* Stop, resume and detach everything, join the thread, free. */
-void pt_sampler_stop(struct pt_sampler *s);
+/* Stop, resume and detach everything, join the thread, free. When final
+ * is not NULL it receives the statistics as they stood at the end. */
+void pt_sampler_stop(struct pt_sampler *s, struct pt_sampler_stats *final);
 
 const struct pt_sampler_stats *pt_sampler_stats(const struct pt_sampler *s);
 /* Zero the counters (R): the sampler keeps running. */

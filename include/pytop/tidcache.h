@@ -21,6 +21,7 @@ struct pt_tident {
     pid_t ns_tid;   /* key */
     pid_t tid;      /* ours; 0 = could not be resolved */
     int stat_fd;    /* -1 when closed */
+    int sched_fd;   /* schedstat, opened on first use; -1 when closed */
     uint64_t seen;  /* tick of last use, for eviction */
     uint64_t retry; /* unresolved: do not retry before this tick */
 };
@@ -39,6 +40,10 @@ struct pt_tident *pt_tidcache_get(struct pt_tidcache *c, pid_t ns_tid, uint64_t 
 
 /* Scheduler state of the thread: PT_OK and *running, or PT_EGONE. */
 enum pt_err pt_tidcache_running(struct pt_tident *e, bool *running);
+
+/* CPU time the thread has run so far (ns, from schedstat). Unchanged
+ * across a read means the thread did not run during it. */
+enum pt_err pt_tidcache_runtime(struct pt_tidcache *c, struct pt_tident *e, uint64_t *ns);
 
 /* Close entries not used since tick `before` (threads that exited). */
 void pt_tidcache_evict(struct pt_tidcache *c, uint64_t before);
