@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "pytop/pause.h"
+#include "pytop/proc_info.h"
 #include "pytop/py_stack.h"
 #include "pytop/sample.h"
 #include "pytop/tidcache.h"
@@ -179,7 +180,7 @@ static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
     record_work(&s->st, now_ns() - t0);
     if (err != PT_OK) {
         count_error(s, err);
-        if (kill(s->t->pid, 0) != 0)
+        if (!pt_proc_alive(s->t->pid))
             return false;
     }
     atomic_fetch_add_explicit(&s->st.ticks, 1, memory_order_relaxed);
