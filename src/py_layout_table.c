@@ -2,7 +2,8 @@
 #include "pytop/py_layout.h"
 
 const struct pt_layout pt_layout_table[] = {
-    { .major = 2, .minor = 7, /* from 2.7.18 [pyenv] headers */
+    { .major = 2, .minor = 7, /* from 2.7.18 [pyenv] headers; PyModuleObject
+         from the declaration in tools/gen-layouts */
       .runtime_interpreters_head = -1,
       .runtime_tstate_current    = -1,
       .runtime_gil_last_holder   = -1,
@@ -77,10 +78,25 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = -1,
       .dictkeys_indices          = -1,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = 16,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
-    { .major = 3, .minor = 6, /* from 3.6.15 [pyenv] headers;
-         PyDictKeysObject from the declaration in tools/gen-layouts, not an
-         installed header */
+    { .major = 3, .minor = 6, /* from 3.6.15 [pyenv] headers; PyModuleObject
+         from the declaration in tools/gen-layouts; PyDictKeysObject from
+         the declaration in tools/gen-layouts, not an installed header */
       .runtime_interpreters_head = -1,
       .runtime_tstate_current    = -1,
       .runtime_gil_last_holder   = -1,
@@ -155,10 +171,25 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 32,
       .dictkeys_indices          = 40,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
-    { .major = 3, .minor = 7, /* from 3.7.16 [pyenv] headers;
-         PyDictKeysObject from the declaration in tools/gen-layouts, not an
-         installed header */
+    { .major = 3, .minor = 7, /* from 3.7.16 [pyenv] headers; PyModuleObject
+         from the declaration in tools/gen-layouts; PyDictKeysObject from
+         the declaration in tools/gen-layouts, not an installed header */
       .runtime_interpreters_head = 24,
       .runtime_tstate_current    = 1480,
       .runtime_gil_last_holder   = 1272,
@@ -233,10 +264,25 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 32,
       .dictkeys_indices          = 40,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
-    { .major = 3, .minor = 8, /* from 3.8.18 [pyenv] headers;
-         PyDictKeysObject from the declaration in tools/gen-layouts, not an
-         installed header */
+    { .major = 3, .minor = 8, /* from 3.8.18 [pyenv] headers; PyModuleObject
+         from the declaration in tools/gen-layouts; PyDictKeysObject from
+         the declaration in tools/gen-layouts, not an installed header */
       .runtime_interpreters_head = 32,
       .runtime_tstate_current    = 1368,
       .runtime_gil_last_holder   = 1160,
@@ -311,10 +357,25 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 32,
       .dictkeys_indices          = 40,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
-    { .major = 3, .minor = 9, /* from 3.9.18 [pyenv] headers;
-         PyDictKeysObject from the declaration in tools/gen-layouts, not an
-         installed header */
+    { .major = 3, .minor = 9, /* from 3.9.18 [pyenv] headers; PyModuleObject
+         from the declaration in tools/gen-layouts; PyDictKeysObject from
+         the declaration in tools/gen-layouts, not an installed header */
       .runtime_interpreters_head = 32,
       .runtime_tstate_current    = 568,
       .runtime_gil_last_holder   = 360,
@@ -389,6 +450,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 32,
       .dictkeys_indices          = 40,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
     { .major = 3, .minor = 10, /* from 3.10.13 [pyenv] headers;
          PyDictKeysObject from the declaration in tools/gen-layouts, not an
@@ -467,6 +543,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 32,
       .dictkeys_indices          = 40,
       .dictvalues_values         = -1,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = -1,
+      .dictuentry_key            = -1,
+      .dictuentry_value          = -1,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -1,
+      .obj_values_ptr            = -1,
     },
     { .major = 3, .minor = 11, /* from 3.11.2 [system], 3.11.7 [pyenv]
          headers */
@@ -544,6 +635,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 24,
       .dictkeys_indices          = 32,
       .dictvalues_values         = 0,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = 16,
+      .dictuentry_key            = 0,
+      .dictuentry_value          = 8,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = -1,
+      .obj_managed_dict          = -24,
+      .obj_values_ptr            = -32,
     },
     { .major = 3, .minor = 12, /* from 3.12.1 [pyenv] headers */
       .runtime_interpreters_head = 40,
@@ -620,6 +726,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 24,
       .dictkeys_indices          = 32,
       .dictvalues_values         = 0,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = 16,
+      .dictuentry_key            = 0,
+      .dictuentry_value          = 8,
+      .dictvalues_capacity       = -1,
+      .dictvalues_valid          = -1,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = 3,
+      .obj_managed_dict          = -24,
+      .obj_values_ptr            = -1,
     },
     { .major = 3, .minor = 13, /* from 3.13.0 [pyenv], 3.13.18 [cache]
          headers; ts_size differs (3.13.0=304, 3.13.18=312), smallest kept */
@@ -697,6 +818,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 24,
       .dictkeys_indices          = 32,
       .dictvalues_values         = 8,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = 16,
+      .dictuentry_key            = 0,
+      .dictuentry_value          = 8,
+      .dictvalues_capacity       = 0,
+      .dictvalues_valid          = 3,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = 3,
+      .obj_managed_dict          = -24,
+      .obj_values_ptr            = -1,
     },
     { .major = 3, .minor = 14, /* from 3.14.10 [cache] headers */
       .runtime_interpreters_head = 808,
@@ -773,6 +909,21 @@ const struct pt_layout pt_layout_table[] = {
       .dictkeys_nentries         = 24,
       .dictkeys_indices          = 32,
       .dictvalues_values         = 8,
+      .module_dict               = 16,
+      .dictentry_size            = 24,
+      .dictentry_hash            = 0,
+      .dictentry_key             = 8,
+      .dictentry_value           = 16,
+      .dictuentry_size           = 16,
+      .dictuentry_key            = 0,
+      .dictuentry_value          = 8,
+      .dictvalues_capacity       = 0,
+      .dictvalues_valid          = 3,
+      .int_ival                  = -1,
+      .long_shift                = 30,
+      .long_nonsize_bits         = 3,
+      .obj_managed_dict          = -24,
+      .obj_values_ptr            = -1,
     },
 };
 const size_t pt_layout_count = sizeof pt_layout_table / sizeof pt_layout_table[0];

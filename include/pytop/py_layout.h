@@ -69,7 +69,16 @@
     X(dict_mask)                    X(dictkeys_size)                          \
     X(dictkeys_log2_size)           X(dictkeys_log2_index_bytes)              \
     X(dictkeys_kind)                X(dictkeys_nentries)                      \
-    X(dictkeys_indices)             X(dictvalues_values)
+    X(dictkeys_indices)             X(dictvalues_values)                      \
+    /* thread names. obj_*: below the object, < 0 but never PT_NOFIELD */     \
+    X(module_dict)                  X(dictentry_size)                         \
+    X(dictentry_hash)               X(dictentry_key)                          \
+    X(dictentry_value)              X(dictuentry_size)                        \
+    X(dictuentry_key)               X(dictuentry_value)                       \
+    X(dictvalues_capacity)          X(dictvalues_valid)                       \
+    X(int_ival)                     X(long_shift)                             \
+    X(long_nonsize_bits)            X(obj_managed_dict)                       \
+    X(obj_values_ptr)
 
 struct pt_layout {
     int major, minor;
