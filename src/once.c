@@ -85,7 +85,8 @@ enum pt_err pt_once_run(pid_t pid, struct pt_sb *why)
             err = PT_ENOMEM;
         else if (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout) != 0)
             err = PT_EIO;
-    } else if (err != PT_EGONE && kill(pid, 0) != 0) {
+    } else if (err != PT_EGONE && pt_proc_probe(pid, NULL) != PT_OK) {
+        /* exited (zombies included) while we read it: say so, whatever failed */
         err = PT_EGONE;
     }
     pt_sb_free(&cmd);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #define PF_KTHREAD_FLAG 0x00200000UL
+#define PF_EXITING_FLAG 0x00000004UL
 #define CAP_SYS_PTRACE_BIT 19
 
 bool pt_proc_parse_stat(const char *stat, char *state, unsigned long *flags)
@@ -75,6 +76,12 @@ enum pt_err pt_proc_probe(pid_t pid, struct pt_sb *why)
         bool empty = maps[0] == '\0';
         free(maps);
         if (empty) {
+            /* No address space left: it is exiting (a process we may not
+             * read fails to open maps instead). */
+            if (read_stat(pid, 0, &state, &flags) != PT_OK)
+                return PT_ENOPROC;
+            if (state == 'Z' || state == 'X' || (flags & PF_EXITING_FLAG))
+                return PT_EZOMBIE;
             if (why)
                 pt_proc_perm_hint(pid, why);
             return PT_EPERM;

@@ -380,16 +380,18 @@ enum pt_err pt_target_attach_with(pid_t pid, const struct pt_attach_opts *opts,
     if ((err = pt_maps_read(pid, &t->maps)) != PT_OK)
         return err == PT_ENOPROC ? PT_EGONE : err;
     struct pt_elf *elf;
-    if ((err = find_elf(t, &elf)) != PT_OK) {
-        pt_target_detach(t);
-        return err;
+    /* maps read while the process exits can be empty: no libpython */
+    if ((err = find_elf(t, &elf)) == PT_OK) {
+        err = attach_elf(t, elf, opts, why);
+        pt_elf_close(elf);
     }
-    err = attach_elf(t, elf, opts, why);
-    pt_elf_close(elf);
     if (err != PT_OK) {
-        /* a process that vanished mid-attach is "gone", whatever failed */
-        if (kill(pid, 0) != 0 && err != PT_EPERM)
+        /* a process that vanished mid-attach is "gone", whatever failed;
+         * an exiting or zombie process still answers kill(pid, 0) */
+        if (err != PT_EPERM && pt_proc_probe(pid, NULL) != PT_OK) {
             err = PT_EGONE;
+            pt_sb_clear(why); /* the detail of what failed no longer applies */
+        }
         pt_target_detach(t);
     }
     return err;

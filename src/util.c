@@ -76,6 +76,13 @@ void pt_sb_free(struct pt_sb *sb)
     pt_sb_init(sb);
 }
 
+void pt_sb_clear(struct pt_sb *sb)
+{
+    sb->len = 0;
+    if (sb->s)
+        sb->s[0] = '\0';
+}
+
 static bool reserve(struct pt_sb *sb, size_t extra)
 {
     if (sb->failed)

@@ -24,6 +24,8 @@ struct pt_sb {
 };
 void pt_sb_init(struct pt_sb *sb);
 void pt_sb_free(struct pt_sb *sb);
+/* Empty it, keeping its memory. */
+void pt_sb_clear(struct pt_sb *sb);
 void pt_sb_add(struct pt_sb *sb, const char *s, size_t n);
 void pt_sb_puts(struct pt_sb *sb, const char *s);
 void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
