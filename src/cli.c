@@ -4,26 +4,55 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pytop/report.h"
 #include "pytop/version.h"
 
-enum opt_id { OPT_ONCE, OPT_HELP, OPT_VERSION, OPT_COUNT };
+#define RATE_MAX 100000.0
+#define SECONDS_MAX 86400.0 * 365
+
+typedef enum pt_err (*apply_fn)(struct pt_options *o, const char *arg, struct pt_sb *msg);
 
 struct opt_row {
-    enum opt_id id;
     char short_name; /* 0: long only */
     const char *long_name;
     const char *arg; /* NULL: takes no argument */
+    apply_fn apply;
     const char *help;
 };
 
-static const struct opt_row options[OPT_COUNT] = {
-    {OPT_ONCE, 0, "once", NULL, "print the Python stack of every thread of PID once, then exit"},
-    {OPT_HELP, 'h', "help", NULL, "show this help and exit"},
-    {OPT_VERSION, 'V', "version", NULL, "show pytop's version and exit"},
-};
+/* ------------------------------------------------------------------------
+ * Argument parsers.
+ */
+static enum pt_err parse_seconds(const char *name, const char *arg, double min, double max,
+                                 double *out, struct pt_sb *msg)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v) || v < min || v > max) {
+        pt_sb_printf(msg, "%s: '%s' is not a number from %g to %g", name, arg, min, max);
+        return PT_EUSAGE;
+    }
+    *out = v;
+    return PT_OK;
+}
+
+static enum pt_err parse_count(const char *name, const char *arg, long *out, struct pt_sb *msg)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < 1) {
+        pt_sb_printf(msg, "%s: '%s' is not a whole number of at least 1", name, arg);
+        return PT_EUSAGE;
+    }
+    *out = v;
+    return PT_OK;
+}
 
 bool pt_cli_parse_pid(const char *s, pid_t *pid)
 {
@@ -40,91 +69,306 @@ bool pt_cli_parse_pid(const char *s, pid_t *pid)
     return true;
 }
 
+/* ------------------------------------------------------------------------
+ * One small function per option.
+ */
+static enum pt_err o_once(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->mode = PT_MODE_ONCE;
+    return PT_OK;
+}
+
+static enum pt_err o_batch(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->mode = PT_MODE_BATCH;
+    return PT_OK;
+}
+
+static enum pt_err o_help(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->mode = PT_MODE_HELP;
+    return PT_OK;
+}
+
+static enum pt_err o_version(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->mode = PT_MODE_VERSION;
+    return PT_OK;
+}
+
+static enum pt_err o_rate(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    return parse_seconds("--rate", a, 1, RATE_MAX, &o->rate, m);
+}
+
+static enum pt_err o_blocking(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->consistency = PT_CONS_BLOCKING;
+    return PT_OK;
+}
+
+static enum pt_err o_nonblocking(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->consistency = PT_CONS_NONBLOCKING;
+    return PT_OK;
+}
+
+static enum pt_err o_auto(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->consistency = PT_CONS_AUTO;
+    return PT_OK;
+}
+
+static enum pt_err o_idle(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->idle = true;
+    return PT_OK;
+}
+
+static enum pt_err o_gil(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->gil_only = true;
+    return PT_OK;
+}
+
+static enum pt_err o_lines(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->lines = true;
+    return PT_OK;
+}
+
+static enum pt_err o_window(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    if (strcmp(a, "all") == 0) {
+        o->window = PT_WINDOW_ALL;
+        return PT_OK;
+    }
+    return parse_seconds("--window", a, 0.001, SECONDS_MAX, &o->window, m);
+}
+
+static enum pt_err o_sort(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    if (pt_sortcol_parse(a, &o->sort))
+        return PT_OK;
+    pt_sb_printf(m, "--sort: '%s' is not one of own, total, owntime, totaltime, name", a);
+    return PT_EUSAGE;
+}
+
+static enum pt_err o_filter(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)m;
+    o->filter = *a ? a : NULL;
+    return PT_OK;
+}
+
+static enum pt_err o_thread(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    if (pt_cli_parse_pid(a, &o->thread))
+        return PT_OK;
+    pt_sb_printf(m, "--thread: '%s' is not a thread id", a);
+    return PT_EUSAGE;
+}
+
+static enum pt_err o_delay(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    return parse_seconds("--delay", a, 0.01, SECONDS_MAX, &o->delay, m);
+}
+
+static enum pt_err o_iterations(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    return parse_count("--iterations", a, &o->iterations, m);
+}
+
+static enum pt_err o_duration(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    return parse_seconds("--duration", a, 0.001, SECONDS_MAX, &o->duration, m);
+}
+
+static enum pt_err o_collapsed(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)m;
+    o->collapsed = a;
+    return PT_OK;
+}
+
+static enum pt_err o_flamegraph(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)m;
+    o->flamegraph = a;
+    return PT_OK;
+}
+
+static enum pt_err o_force(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->force = true;
+    return PT_OK;
+}
+
+static const struct opt_row options[] = {
+    {0, "once", NULL, o_once, "print the Python stack of every thread once, then exit"},
+    {'b', "batch", NULL, o_batch, "print the table as text every --delay seconds (like top -b)"},
+    {'r', "rate", "HZ", o_rate, "samples per second (default 100, up to 100000)"},
+    {0, "blocking", NULL, o_blocking, "pause each Python thread (ptrace) while reading it: exact stacks"},
+    {0, "nonblocking", NULL, o_nonblocking, "never pause the target; torn stacks are counted invalid"},
+    {0, "auto", NULL, o_auto, "blocking on Python <= 3.10, non-blocking on 3.11+ (default)"},
+    {'i', "idle", NULL, o_idle, "keep samples of idle threads (dropped by default)"},
+    {'g', "gil", NULL, o_gil, "keep only samples of the thread holding the GIL"},
+    {'l', "lines", NULL, o_lines, "one row per line instead of per function"},
+    {0, "window", "SECS", o_window, "percentages over the last SECS seconds, or 'all' (default: last refresh)"},
+    {0, "sort", "COL", o_sort, "sort by own, total, owntime, totaltime or name (default own)"},
+    {0, "filter", "TEXT", o_filter, "only functions whose name or file contains TEXT (any case)"},
+    {0, "thread", "TID", o_thread, "only samples of thread TID"},
+    {'d', "delay", "SECS", o_delay, "seconds between tables or screen refreshes (default 1)"},
+    {'n', "iterations", "N", o_iterations, "with --batch: print N tables, then exit"},
+    {'t', "duration", "SECS", o_duration, "stop after SECS seconds"},
+    {0, "collapsed", "FILE", o_collapsed, "when done, write folded stacks (flamegraph.pl, speedscope)"},
+    {0, "flamegraph", "FILE", o_flamegraph, "when done, write an interactive SVG flame graph"},
+    {0, "force", NULL, o_force, "let --collapsed/--flamegraph overwrite an existing file"},
+    {'h', "help", NULL, o_help, "show this help and exit"},
+    {'V', "version", NULL, o_version, "show pytop's version and exit"},
+};
+#define NOPTS (sizeof options / sizeof options[0])
+
 static void build_getopt(struct option *lo, char *so)
 {
     size_t s = 0;
+    so[s++] = '+'; /* stop at the first non-option: "-- COMMAND" and PIDs */
     so[s++] = ':'; /* report a missing argument distinctly */
-    for (size_t i = 0; i < OPT_COUNT; i++) {
+    for (size_t i = 0; i < NOPTS; i++) {
         lo[i] = (struct option){options[i].long_name, options[i].arg ? required_argument : no_argument,
-                                NULL, (int)(256 + options[i].id)};
+                                NULL, (int)(256 + i)};
         if (options[i].short_name) {
             so[s++] = options[i].short_name;
             if (options[i].arg)
                 so[s++] = ':';
         }
     }
-    lo[OPT_COUNT] = (struct option){0, 0, 0, 0};
+    lo[NOPTS] = (struct option){0, 0, 0, 0};
     so[s] = '\0';
 }
 
-static int id_of_short(int c)
+static int row_of_short(int c)
 {
-    for (size_t i = 0; i < OPT_COUNT; i++)
-        if (options[i].short_name == c)
-            return (int)options[i].id;
+    for (size_t i = 0; i < NOPTS; i++)
+        if (options[i].short_name && options[i].short_name == c)
+            return (int)i;
     return -1;
 }
 
-enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct pt_sb *msg)
+static void defaults(struct pt_options *o)
 {
-    struct option lo[OPT_COUNT + 1];
-    char so[2 * OPT_COUNT + 2];
-    build_getopt(lo, so);
-    memset(opt, 0, sizeof *opt);
-    opt->mode = PT_MODE_ONCE;
-    bool once = false;
-    optind = 0; /* glibc: 0, unlike 1, also drops a previous parse's leftovers ("-xh") */
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-        int id = c >= 256 ? c - 256 : id_of_short(c);
-        if (c == '?' || c == ':' || id < 0) {
-            pt_sb_printf(msg, "unknown option '%s'", argv[optind - 1]);
+    memset(o, 0, sizeof *o);
+    o->mode = PT_MODE_VIEW;
+    o->rate = 100;
+    o->consistency = PT_CONS_AUTO;
+    o->window = PT_WINDOW_LAST;
+    o->sort = PT_SORT_OWN;
+    o->delay = 1;
+}
+
+static enum pt_err bad_option(int c, char **argv, struct pt_sb *msg)
+{
+    const char *what = argv[optind - 1];
+    if (c == ':')
+        pt_sb_printf(msg, "option '%s' needs an argument", what);
+    else
+        pt_sb_printf(msg, "unknown option '%s'", what);
+    return PT_EUSAGE;
+}
+
+/* What follows the options: one PID, or "-- COMMAND ARGS...". */
+static enum pt_err target_args(int argc, char **argv, struct pt_options *o, struct pt_sb *msg)
+{
+    bool dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
+    if (dashdash) {
+        if (optind >= argc) {
+            pt_sb_puts(msg, "'--' must be followed by a command to run");
             return PT_EUSAGE;
         }
-        if (id == OPT_HELP)
-            opt->mode = PT_MODE_HELP;
-        else if (id == OPT_VERSION)
-            opt->mode = PT_MODE_VERSION;
-        else if (id == OPT_ONCE)
-            once = true;
-    }
-    if (opt->mode != PT_MODE_ONCE)
+        o->command = argv + optind;
         return PT_OK;
+    }
     if (optind >= argc) {
-        pt_sb_puts(msg, "missing PID");
+        pt_sb_puts(msg, "missing PID (or '-- COMMAND' to launch one)");
         return PT_EUSAGE;
     }
-    if (argc - optind > 1) {
-        pt_sb_printf(msg, "unexpected argument '%s' (one PID only)", argv[optind + 1]);
-        return PT_EUSAGE;
-    }
-    if (!pt_cli_parse_pid(argv[optind], &opt->pid)) {
+    if (!pt_cli_parse_pid(argv[optind], &o->pid)) {
         pt_sb_printf(msg, "'%s' is not a process ID (a positive whole number)", argv[optind]);
         return PT_EUSAGE;
     }
-    if (!once) {
-        pt_sb_puts(msg, "the live viewer is not built yet; use --once PID");
+    if (optind + 1 < argc) {
+        bool cmd = strcmp(argv[optind + 1], "--") == 0;
+        pt_sb_printf(msg, cmd ? "give either a PID or '-- COMMAND', not both"
+                              : "unexpected argument '%s' (one PID only)",
+                     argv[optind + 1]);
         return PT_EUSAGE;
     }
     return PT_OK;
 }
 
+static enum pt_err check_combination(const struct pt_options *o, struct pt_sb *msg)
+{
+    if (o->mode == PT_MODE_ONCE && o->command) {
+        pt_sb_puts(msg, "--once reads a running process: give its PID");
+        return PT_EUSAGE;
+    }
+    if (o->mode == PT_MODE_VIEW) {
+        pt_sb_puts(msg, "the interactive viewer is not built yet; use --batch (-b) or --once");
+        return PT_EUSAGE;
+    }
+    return PT_OK;
+}
+
+enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct pt_sb *msg)
+{
+    struct option lo[NOPTS + 1];
+    char so[2 * NOPTS + 3];
+    build_getopt(lo, so);
+    defaults(opt);
+    optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option group */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+        int row = c >= 256 ? c - 256 : row_of_short(c);
+        if (c == '?' || c == ':' || row < 0)
+            return bad_option(c, argv, msg);
+        enum pt_err err = options[row].apply(opt, optarg, msg);
+        if (err != PT_OK)
+            return err;
+    }
+    if (opt->mode == PT_MODE_HELP || opt->mode == PT_MODE_VERSION)
+        return PT_OK;
+    enum pt_err err = target_args(argc, argv, opt, msg);
+    return err != PT_OK ? err : check_combination(opt, msg);
+}
+
 void pt_cli_help(FILE *out)
 {
-    fprintf(out, "Usage: pytop --once PID\n"
-                 "Show what a running CPython process (2.7, 3.6-3.14) is doing, from outside:\n"
-                 "no restart, no code change.\n\nOptions:\n");
-    for (size_t i = 0; i < OPT_COUNT; i++) {
+    fprintf(out, "Usage: pytop [OPTIONS] PID\n"
+                 "       pytop [OPTIONS] -- COMMAND [ARGS...]\n"
+                 "       pytop --once PID\n"
+                 "Show where a running CPython process (2.7, 3.6-3.14) spends its time, from\n"
+                 "outside: no restart, no code change.\n\nOptions:\n");
+    for (size_t i = 0; i < NOPTS; i++) {
         char names[64];
-        if (options[i].short_name)
-            snprintf(names, sizeof names, "-%c, --%s%s%s", options[i].short_name,
-                     options[i].long_name, options[i].arg ? " " : "",
-                     options[i].arg ? options[i].arg : "");
-        else
-            snprintf(names, sizeof names, "    --%s%s%s", options[i].long_name,
-                     options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-        fprintf(out, "  %-22s %s\n", names, options[i].help);
+        const struct opt_row *r = &options[i];
+        char shortpart[8] = "    ";
+        if (r->short_name)
+            snprintf(shortpart, sizeof shortpart, "-%c, ", r->short_name);
+        snprintf(names, sizeof names, "%s--%s%s%s", shortpart, r->long_name, r->arg ? " " : "",
+                 r->arg ? r->arg : "");
+        fprintf(out, "  %-24s %s\n", names, r->help);
     }
     fprintf(out, "\nExit status: 0 success, 1 internal error, 2 usage, 3 no such process\n"
                  "(or zombie, kernel thread), 4 permission denied, 5 not a supported Python,\n"

@@ -23,8 +23,10 @@ Suite *suite_live(void);
 Suite *suite_errors(void);
 Suite *suite_threadnames(void);
 Suite *suite_attach(void);
+Suite *suite_aggregate(void), *suite_report(void);
 Suite *suite_ring(void);
 Suite *suite_sampler(void);
+Suite *suite_flamegraph(void);
 
 struct py_interp {
     const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */

@@ -4,11 +4,42 @@
  * never disagree. A header of facts about the run, then exactly the
  * column titles line "%Own %Total OwnTime TotalTime Function", then one
  * row per key: "  45.2   60.0   4.52s   6.01s  alpha (/srv/work.py:12)".
+ *
+ * The format is stable; scripts may rely on it. Every line ends in '\n'.
+ *
+ *   pytop: pid 4242 (python3 app.py) - Python 3.12.1 (/usr/lib/libpython3.12.so.1.0)
+ *   mode non-blocking, rate 100/99.8 Hz, 1234 samples, late 0, dropped 0, errors 0, work 12/14/40 us
+ *   threads 2/5 active, GIL 87%, window last (1.00s, 98 samples), sort own, filter none, thread all,
+ *     keys function, idle no, gil-only no          <- (one line)
+ *   state: process exited; FROZEN
+ *   %Own %Total OwnTime TotalTime Function
+ *     45.2   60.0   4.52s   6.01s  alpha (/srv/work.py:12)
+ *
+ * Line 1: pid, command line (a missing one prints "?"), Python version
+ *   and library path as given.
+ * Line 2: sampling mode, rate asked/achieved (%g Hz), thread samples,
+ *   late ticks, dropped samples, errors (when not zero followed by the
+ *   kinds: "errors 5 (read 1, invalid 3, gone 1)"), work per tick
+ *   min/median/max in whole microseconds.
+ * Line 3: threads active/total, share of ticks with the GIL held, window
+ *   ("last", "all" or "<N>s") with the real time it covers and its sample
+ *   count (the denominator of every percentage), sort column name (see
+ *   pt_sortcol_name, " reversed" appended when reversed), filter (quoted,
+ *   or none), thread (tid or all), key mode (function/line), idle and
+ *   gil-only (yes/no).
+ * Line 4, only when the process exited or a state is given: "state: "
+ *   then "process exited" and/or the state, joined by "; ".
+ * Titles: the sort columns' titles (pt_sortcol_title) in column order.
+ * Rows: %Own and %Total as %6.1f (half up), OwnTime and TotalTime right-aligned in
+ *   7 columns (pt_report_duration), two spaces, then the key's text
+ *   (pt_agg_key_text: in function mode the line shown is the function's
+ *   first line). Control characters in any name print as '?'.
  */
 #ifndef PYTOP_REPORT_H
 #define PYTOP_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pytop/aggregate.h"
@@ -23,6 +54,7 @@ struct pt_report_header {
     double rate_asked, rate_achieved; /* Hz */
     uint64_t samples;         /* thread samples taken since start/reset */
     uint64_t late, dropped, errors;
+    uint64_t errors_read, errors_invalid, errors_gone; /* errors by kind (sum = errors) */
     double work_us_min, work_us_median, work_us_max; /* sampling work per tick */
     unsigned threads_active, threads_total;
     double gil_pct;           /* share of ticks in which some thread held the GIL */
@@ -30,12 +62,17 @@ struct pt_report_header {
     const char *state;        /* extra state ("FROZEN", drill path...), or NULL */
 };
 
-/* Append header and table for view v to out. */
+/* Append header and table for view v to out (t from pt_agg_table(a, v)). */
 void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a,
                     const struct pt_view *v, const struct pt_table *t, struct pt_sb *out);
 
-/* Names for the view's settings, as the header and --help spell them. */
-const char *pt_sortcol_name(enum pt_sortcol c);
-bool pt_sortcol_parse(const char *s, enum pt_sortcol *out);
+/* A duration as the OwnTime/TotalTime columns show it, at most 6
+ * characters below 100 hours: "0.00s".."9.99s", "10.0s".."59.9s",
+ * "1m00s".."59m59s", "1h00m".."99h59m", then "123h". Negative or NaN
+ * prints as 0. Always NUL-terminated (cap >= 1). */
+void pt_report_duration(double seconds, char *buf, size_t cap);
+
+/* The sort column names (pt_sortcol_name, pt_sortcol_title,
+ * pt_sortcol_parse) come from aggregate.h, next to the comparators. */
 
 #endif

@@ -1,0 +1,217 @@
+/* report — header and rows of a table as stable, greppable text. */
+#include "pytop/report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define KEY_TEXT_MAX 4096
+#define DURATION_MAX 1e15 /* far beyond any run; keeps the integer casts defined */
+
+/* ---- numbers, by hand: a full dump formats every row -------------------- */
+
+/* v in decimal, at least `width` digits (zero-padded), at p; returns the length. */
+static size_t put_digits(char *p, unsigned long long v, size_t width)
+{
+    char d[24];
+    size_t n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n < width)
+        d[n++] = '0';
+    for (size_t i = 0; i < n; i++)
+        p[i] = d[n - 1 - i];
+    return n;
+}
+
+/* "<major><sep><minor, minor_width digits><unit>", e.g. 4.52s or 1m02s. */
+static void put_pair(char *buf, size_t cap, unsigned long long major, char sep, unsigned long long minor,
+                     size_t minor_width, char unit)
+{
+    char tmp[64];
+    size_t n = put_digits(tmp, major, 1);
+    if (sep) {
+        tmp[n++] = sep;
+        n += put_digits(tmp + n, minor, minor_width);
+    }
+    tmp[n++] = unit;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+}
+
+/* (no libm: rounding half up is all non-negative values need) */
+static unsigned long long round_half_up(double x) { return (unsigned long long)(x + 0.5); }
+
+/* Each unit is chosen on the value rounded to that unit's precision, so
+ * 9.996 s becomes "10.0s", never "10.00s": the width bound holds. */
+void pt_report_duration(double seconds, char *buf, size_t cap)
+{
+    double s = seconds >= 0 ? seconds : 0; /* NaN fails >= too */
+    if (s > DURATION_MAX)
+        s = DURATION_MAX;
+    unsigned long long centis = round_half_up(s * 100), decis = round_half_up(s * 10);
+    unsigned long long secs = round_half_up(s), mins = round_half_up(s / 60);
+    if (centis < 1000)
+        put_pair(buf, cap, centis / 100, '.', centis % 100, 2, 's');
+    else if (decis < 600)
+        put_pair(buf, cap, decis / 10, '.', decis % 10, 1, 's');
+    else if (secs < 3600)
+        put_pair(buf, cap, secs / 60, 'm', secs % 60, 2, 's');
+    else if (mins < 6000)
+        put_pair(buf, cap, mins / 60, 'h', mins % 60, 2, 'm');
+    else
+        put_pair(buf, cap, round_half_up(s / 3600), 0, 0, 0, 'h');
+}
+
+/* text right-aligned in width columns at p (longer text is not cut); returns the length. */
+static size_t put_right(char *p, const char *text, size_t width)
+{
+    size_t n = strlen(text), pad = n < width ? width - n : 0;
+    memset(p, ' ', pad);
+    memcpy(p + pad, text, n);
+    return pad + n;
+}
+
+/* A percentage as "%6.1f" would print it for 0..100 (half up). */
+static size_t put_pct(char *p, double v)
+{
+    char tmp[32];
+    unsigned long long tenths = round_half_up(v > 0 ? v * 10 : 0);
+    size_t n = put_digits(tmp, tenths / 10, 1);
+    tmp[n++] = '.';
+    tmp[n++] = (char)('0' + tenths % 10);
+    tmp[n] = '\0';
+    return put_right(p, tmp, 6);
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+/* Text from outside (command lines, filters) must not break the line structure. */
+static void add_clean(struct pt_sb *out, const char *s)
+{
+    if (!s) {
+        pt_sb_puts(out, "?");
+        return;
+    }
+    for (const char *p = s; *p; p++) {
+        char c = ((unsigned char)*p < 0x20 || *p == 0x7f) ? '?' : *p;
+        pt_sb_add(out, &c, 1);
+    }
+}
+
+static void header_process(const struct pt_report_header *h, struct pt_sb *out)
+{
+    pt_sb_printf(out, "pytop: pid %d (", h->pid);
+    add_clean(out, h->cmdline);
+    pt_sb_puts(out, ") - Python ");
+    add_clean(out, h->python);
+    pt_sb_puts(out, "\n");
+}
+
+static void header_sampling(const struct pt_report_header *h, struct pt_sb *out)
+{
+    pt_sb_puts(out, "mode ");
+    add_clean(out, h->mode);
+    pt_sb_printf(out, ", rate %g/%.3g Hz, %llu samples, late %llu, dropped %llu, errors %llu",
+                 h->rate_asked, h->rate_achieved, (unsigned long long)h->samples,
+                 (unsigned long long)h->late, (unsigned long long)h->dropped,
+                 (unsigned long long)h->errors);
+    if (h->errors)
+        pt_sb_printf(out, " (read %llu, invalid %llu, gone %llu)", (unsigned long long)h->errors_read,
+                     (unsigned long long)h->errors_invalid, (unsigned long long)h->errors_gone);
+    pt_sb_printf(out, ", work %.0f/%.0f/%.0f us\n", h->work_us_min, h->work_us_median,
+                 h->work_us_max);
+}
+
+static void header_window(const struct pt_view *v, const struct pt_table *t, struct pt_sb *out)
+{
+    char span[32];
+    pt_report_duration(t->window_span_s, span, sizeof span);
+    if (v->window_s < 0)
+        pt_sb_puts(out, "window all");
+    else if (!(v->window_s > 0)) /* 0, or NaN, which the aggregate treats as 0 */
+        pt_sb_puts(out, "window last");
+    else
+        pt_sb_printf(out, "window %gs", v->window_s);
+    pt_sb_printf(out, " (%s, %llu samples)", span, (unsigned long long)t->window_samples);
+}
+
+static const char *yes_no(bool b) { return b ? "yes" : "no"; }
+
+static void header_view(const struct pt_report_header *h, const struct pt_view *v, const struct pt_table *t,
+                        struct pt_sb *out)
+{
+    pt_sb_printf(out, "threads %u/%u active, GIL %.0f%%, ", h->threads_active, h->threads_total, h->gil_pct);
+    header_window(v, t, out);
+    pt_sb_printf(out, ", sort %s%s, filter ", pt_sortcol_name(v->sort), v->reverse ? " reversed" : "");
+    if (v->filter && *v->filter) {
+        pt_sb_puts(out, "\"");
+        add_clean(out, v->filter);
+        pt_sb_puts(out, "\"");
+    } else
+        pt_sb_puts(out, "none");
+    if (v->tid)
+        pt_sb_printf(out, ", thread %u", v->tid);
+    else
+        pt_sb_puts(out, ", thread all");
+    pt_sb_printf(out, ", keys %s, idle %s, gil-only %s\n", v->mode == PT_KEY_LINE ? "line" : "function",
+                 yes_no(v->idle), yes_no(v->gil_only));
+}
+
+static void header_state(const struct pt_report_header *h, struct pt_sb *out)
+{
+    bool state = h->state && *h->state;
+    if (!h->exited && !state)
+        return;
+    pt_sb_puts(out, "state: ");
+    if (h->exited)
+        pt_sb_puts(out, state ? "process exited; " : "process exited");
+    if (state)
+        add_clean(out, h->state);
+    pt_sb_puts(out, "\n");
+}
+
+/* ---- rows ----------------------------------------------------------------- */
+
+/* The columns are the sort columns, in their order: one table names both. */
+static void add_titles(struct pt_sb *out)
+{
+    for (int c = 0; c < PT_SORT_COUNT; c++) {
+        pt_sb_puts(out, pt_sortcol_title((enum pt_sortcol)c));
+        pt_sb_puts(out, c + 1 < PT_SORT_COUNT ? " " : "\n");
+    }
+}
+
+static void add_row(const struct pt_agg *a, enum pt_keymode mode, const struct pt_row *r, struct pt_sb *out)
+{
+    char own[32], total[32], line[KEY_TEXT_MAX + 64];
+    pt_report_duration(r->own_s, own, sizeof own);
+    pt_report_duration(r->total_s, total, sizeof total);
+    size_t n = put_pct(line, r->pct_own);
+    line[n++] = ' ';
+    n += put_pct(line + n, r->pct_total);
+    line[n++] = ' ';
+    n += put_right(line + n, own, 7);
+    line[n++] = ' ';
+    n += put_right(line + n, total, 7);
+    line[n++] = ' ';
+    line[n++] = ' ';
+    pt_agg_key_text(a, mode, r->key, line + n, KEY_TEXT_MAX);
+    n += strlen(line + n);
+    line[n++] = '\n';
+    pt_sb_add(out, line, n);
+}
+
+void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a, const struct pt_view *v,
+                    const struct pt_table *t, struct pt_sb *out)
+{
+    header_process(h, out);
+    header_sampling(h, out);
+    header_view(h, v, t, out);
+    header_state(h, out);
+    add_titles(out);
+    for (size_t i = 0; i < t->n; i++)
+        add_row(a, v->mode, &t->rows[i], out);
+}

@@ -1,0 +1,146 @@
+/* session — set up, feed and tear down one profiling run. */
+#include "pytop/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pytop/launch.h"
+#include "pytop/proc_info.h"
+#include "pytop/py_stack.h"
+#include "pytop/sample.h"
+
+#define RING_WORDS (1u << 22) /* 16 MiB: seconds of samples at high rates */
+#define RECORD_MAX (PT_SAMPLE_HDR_WORDS + PT_MAX_FRAMES)
+
+static enum pt_err start_sampling(struct pt_session *s, const struct pt_options *o,
+                                  struct pt_sb *why)
+{
+    enum pt_err err = pt_ring_init(&s->ring, RING_WORDS);
+    if (err != PT_OK)
+        return err;
+    s->intern = malloc(sizeof *s->intern);
+    if (!s->intern || pt_intern_init(s->intern) != PT_OK)
+        return PT_ENOMEM;
+    if (pt_agg_new(s->intern, &s->agg) != PT_OK)
+        return PT_ENOMEM;
+    s->words = malloc(RECORD_MAX * sizeof *s->words);
+    if (!s->words)
+        return PT_ENOMEM;
+    struct pt_sampler_opts so = {o->rate, o->consistency, o->idle, o->gil_only};
+    return pt_sampler_start(&s->sampler, &s->target, &s->ring, s->intern, &so, why);
+}
+
+enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, struct pt_sb *why)
+{
+    memset(s, 0, sizeof *s);
+    pt_sb_init(&s->cmdline);
+    enum pt_err err;
+    if (o->command)
+        err = pt_launch(o->command, &s->child, &s->target, why);
+    else
+        err = pt_target_attach(o->pid, &s->target, why);
+    if (err != PT_OK) {
+        pt_session_close(s);
+        return err;
+    }
+    s->attached = true;
+    if (pt_proc_cmdline(s->target.pid, &s->cmdline) != PT_OK)
+        pt_sb_puts(&s->cmdline, "?");
+    snprintf(s->python, sizeof s->python, "%s (%s)", s->target.ver.text, s->target.elf_path);
+    err = start_sampling(s, o, why);
+    if (err != PT_OK)
+        pt_session_close(s);
+    return err;
+}
+
+static void stop_sampler(struct pt_session *s)
+{
+    if (!s->sampler)
+        return;
+    pt_sampler_stop(s->sampler, &s->final);
+    s->sampler = NULL;
+}
+
+void pt_session_drain(struct pt_session *s)
+{
+    bool gone = s->sampler && atomic_load(&pt_sampler_stats(s->sampler)->gone);
+    if (gone)
+        stop_sampler(s); /* joins: everything it pushed is now in the ring */
+    size_t n;
+    while ((n = pt_ring_pop(&s->ring, s->words, RECORD_MAX)) != 0) {
+        struct pt_sample smp;
+        if (n != SIZE_MAX && pt_sample_decode(s->words, n, &smp))
+            pt_agg_add(s->agg, &smp);
+    }
+    if (gone)
+        s->exited = true;
+}
+
+void pt_session_header(const struct pt_session *s, const struct pt_options *o,
+                       struct pt_report_header *h, char *mode_buf, size_t cap)
+{
+    const struct pt_sampler_stats *st = s->sampler ? pt_sampler_stats(s->sampler) : &s->final;
+    bool blocking = s->sampler ? pt_sampler_blocking(s->sampler)
+                               : o->consistency == PT_CONS_BLOCKING ||
+                                     (o->consistency == PT_CONS_AUTO &&
+                                      s->target.ctx.facts->chain == PT_CHAIN_FRAMEOBJ);
+    snprintf(mode_buf, cap, "%s%s", blocking ? "blocking" : "non-blocking",
+             o->consistency == PT_CONS_AUTO ? " (auto)" : "");
+    memset(h, 0, sizeof *h);
+    h->pid = (int)s->target.pid;
+    h->cmdline = s->cmdline.s ? s->cmdline.s : "?";
+    h->python = s->python;
+    h->mode = mode_buf;
+    h->rate_asked = o->rate;
+    h->rate_achieved = pt_sampler_rate(st);
+    h->samples = atomic_load(&st->samples);
+    h->late = atomic_load(&st->late);
+    h->dropped = atomic_load(&s->ring.dropped);
+    h->errors_read = atomic_load(&st->errors[PT_SERR_READ]);
+    h->errors_invalid = atomic_load(&st->errors[PT_SERR_INVALID]);
+    h->errors_gone = atomic_load(&st->errors[PT_SERR_GONE]);
+    h->errors = h->errors_read + h->errors_invalid + h->errors_gone;
+    pt_sampler_work_us(st, &h->work_us_min, &h->work_us_median, &h->work_us_max);
+    h->threads_active = atomic_load(&st->threads_active);
+    h->threads_total = atomic_load(&st->threads_total);
+    uint64_t ticks = atomic_load(&st->ticks);
+    h->gil_pct = ticks ? 100.0 * (double)atomic_load(&st->gil_ticks) / (double)ticks : 0;
+    h->exited = s->exited;
+}
+
+void pt_session_view(const struct pt_options *o, struct pt_view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->mode = o->lines ? PT_KEY_LINE : PT_KEY_FUNCTION;
+    v->idle = o->idle;
+    v->gil_only = o->gil_only;
+    v->tid = (uint32_t)o->thread;
+    v->filter = o->filter;
+    v->sort = o->sort;
+    v->window_s = o->window;
+}
+
+void pt_session_close(struct pt_session *s)
+{
+    stop_sampler(s);
+    if (s->child)
+        pt_launch_end(s->child);
+    s->child = 0;
+    if (s->agg)
+        pt_agg_free(s->agg);
+    s->agg = NULL;
+    if (s->intern) {
+        pt_intern_free(s->intern);
+        free(s->intern);
+    }
+    s->intern = NULL;
+    if (s->ring.buf)
+        pt_ring_free(&s->ring);
+    if (s->attached)
+        pt_target_detach(&s->target);
+    s->attached = false;
+    free(s->words);
+    s->words = NULL;
+    pt_sb_free(&s->cmdline);
+}
