@@ -208,6 +208,13 @@ static enum pt_err o_flamegraph(struct pt_options *o, const char *a, struct pt_s
     return PT_OK;
 }
 
+static enum pt_err o_subprocesses(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    (void)a, (void)m;
+    o->subprocesses = true;
+    return PT_OK;
+}
+
 static enum pt_err o_force(struct pt_options *o, const char *a, struct pt_sb *m)
 {
     (void)a, (void)m;
@@ -232,6 +239,7 @@ static const struct opt_row options[] = {
     {'d', "delay", "SECS", o_delay, "seconds between tables or screen refreshes (default 1)"},
     {'n', "iterations", "N", o_iterations, "with --batch: print N tables, then exit"},
     {'t', "duration", "SECS", o_duration, "stop after SECS seconds"},
+    {'s', "subprocesses", NULL, o_subprocesses, "also sample every descendant Python process"},
     {0, "collapsed", "FILE", o_collapsed, "when done, write folded stacks (flamegraph.pl, speedscope)"},
     {0, "flamegraph", "FILE", o_flamegraph, "when done, write an interactive SVG flame graph"},
     {0, "force", NULL, o_force, "let --collapsed/--flamegraph overwrite an existing file"},

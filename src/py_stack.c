@@ -50,7 +50,7 @@ static int32_t int32(const uint8_t *buf, int32_t off)
 
 static bool ptr_ok(const struct pt_target *t, uint64_t p)
 {
-    return p && !(p & 7) && pt_maps_find(&t->maps, p);
+    return pt_target_ptr_plausible(t, p);
 }
 
 void pt_walker_init(struct pt_walker *w, const struct pt_target *t)

@@ -99,6 +99,14 @@ static bool interp_valid(const struct pt_target *t, uint64_t interp, bool strict
     return code_seen;
 }
 
+#define USER_SPACE_END (1ull << 47) /* x86-64, 4-level page tables */
+
+bool pt_target_ptr_plausible(const struct pt_target *t, uint64_t p)
+{
+    (void)t;
+    return p && !(p & 7) && p < USER_SPACE_END;
+}
+
 enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp)
 {
     enum pt_err err = pt_mem_read_u64(&t->mem, t->interp_head, interp);

@@ -72,7 +72,7 @@ static uint64_t word(const uint8_t *buf, int32_t off)
 
 static bool ptr_ok(const struct pt_target *t, uint64_t p)
 {
-    return p && !(p & 7) && pt_maps_find(&t->maps, p);
+    return pt_target_ptr_plausible(t, p);
 }
 
 /* Read at base + off (off may be negative: 3.11+ pre-header), base checked. */

@@ -143,7 +143,10 @@ static const char *yes_no(bool b) { return b ? "yes" : "no"; }
 static void header_view(const struct pt_report_header *h, const struct pt_view *v, const struct pt_table *t,
                         struct pt_sb *out)
 {
-    pt_sb_printf(out, "threads %u/%u active, GIL %.0f%%, ", h->threads_active, h->threads_total, h->gil_pct);
+    pt_sb_printf(out, "threads %u/%u active, ", h->threads_active, h->threads_total);
+    if (h->processes)
+        pt_sb_printf(out, "%u processes, ", h->processes);
+    pt_sb_printf(out, "GIL %.0f%%, ", h->gil_pct);
     header_window(v, t, out);
     pt_sb_printf(out, ", sort %s%s, filter ", pt_sortcol_name(v->sort), v->reverse ? " reversed" : "");
     if (v->filter && *v->filter) {

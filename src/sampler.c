@@ -17,12 +17,24 @@
 /* Forget threads not seen for this many ticks (they exited). */
 #define EVICT_AFTER_TICKS 256
 
-struct pt_sampler {
+/* One sampled process. Slot 0 is the target pytop was given; others are
+ * descendants added while running (--subprocesses). */
+struct slot {
     struct pt_target *t;
-    struct pt_ring *ring;
-    struct pt_intern *in;
     struct pt_walker walker;
     struct pt_tidcache tids;
+    bool gone;
+};
+
+struct pt_sampler {
+    struct slot slots[PT_SAMPLER_MAX_TARGETS];
+    size_t nslots;
+    struct slot *cur_slot;       /* the slot being walked */
+    struct pt_target *_Atomic pending; /* handed over by pt_sampler_add_target */
+    _Atomic uint32_t live;       /* slots not gone */
+    enum pt_consistency mode;
+    struct pt_ring *ring;
+    struct pt_intern *in;
     pthread_t thread;
     bool started;
     _Atomic bool stop;
@@ -66,7 +78,7 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
     struct pt_sampler *s = arg;
     s->tick_threads++;
     s->tick_gil |= ti->gil;
-    struct pt_tident *e = pt_tidcache_get(&s->tids, ti->ns_tid, s->tick);
+    struct pt_tident *e = pt_tidcache_get(&s->cur_slot->tids, ti->ns_tid, s->tick);
     bool running = false;
     if (!e || pt_tidcache_running(e, &running) != PT_OK) {
         count_error(s, PT_EGONE); /* a thread state whose kernel thread is gone */
@@ -76,7 +88,7 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
     if ((!running && !atomic_load_explicit(&s->idle, memory_order_relaxed)) ||
         (!ti->gil && atomic_load_explicit(&s->gil_only, memory_order_relaxed)))
         return PT_WALK_SKIP;
-    s->cur = (struct pt_sample){.tid = (uint32_t)e->tid, .pid = (uint32_t)s->t->pid,
+    s->cur = (struct pt_sample){.tid = (uint32_t)e->tid, .pid = (uint32_t)s->cur_slot->t->pid,
                                 .flags = (running ? 0 : PT_SAMPLE_IDLE) | (ti->gil ? PT_SAMPLE_GIL : 0),
                                 .tick = (uint32_t)s->tick, .t_ns = s->tick_ns,
                                 .weight_us = (uint32_t)s->weight_us, .depth = 0,
@@ -88,7 +100,7 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
     /* A thread blocked in the kernel cannot change its stack. Pausing it
      * would wake it (the syscall restarts), so read it live and prove it
      * did not run meanwhile by its CPU time. */
-    if (!running && pt_tidcache_runtime(&s->tids, e, &s->cur_runtime) == PT_OK) {
+    if (!running && pt_tidcache_runtime(&s->cur_slot->tids, e, &s->cur_runtime) == PT_OK) {
         s->cur_ent = e;
         return PT_WALK_REREAD;
     }
@@ -136,7 +148,8 @@ static void on_thread_end(void *arg, enum pt_err err)
     pt_resume(&s->pause);
     uint64_t runtime;
     if (err == PT_OK && s->cur_ent &&
-        (pt_tidcache_runtime(&s->tids, s->cur_ent, &runtime) != PT_OK || runtime != s->cur_runtime))
+        (pt_tidcache_runtime(&s->cur_slot->tids, s->cur_ent, &runtime) != PT_OK ||
+         runtime != s->cur_runtime))
         err = PT_EINVAL; /* it ran while we read it: not a stack we can vouch for */
     if (err != PT_OK || s->cur_bad) {
         count_error(s, err != PT_OK ? err : PT_EINVAL);
@@ -166,23 +179,61 @@ static void record_work(struct pt_sampler_stats *st, uint64_t ns)
         atomic_store_explicit(&st->work_max_ns, ns, memory_order_relaxed);
 }
 
-/* One tick: walk everything. False when the target is gone. */
+/* Walk one process; false when it has gone. */
+static bool tick_slot(struct pt_sampler *s, struct slot *sl)
+{
+    s->cur_slot = sl;
+    struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s};
+    enum pt_err err = pt_walk(&sl->walker, &sink);
+    if (err != PT_OK) {
+        count_error(s, err);
+        if (!pt_proc_alive(sl->t->pid))
+            return false;
+    }
+    if (s->tick % EVICT_AFTER_TICKS == 0)
+        pt_tidcache_evict(&sl->tids, s->tick - EVICT_AFTER_TICKS);
+    return true;
+}
+
+static void init_slot(struct pt_sampler *s, struct slot *sl, struct pt_target *t)
+{
+    sl->t = t;
+    sl->gone = false;
+    pt_walker_init(&sl->walker, t);
+    pt_tidcache_init(&sl->tids, t->pid);
+    bool blocking = s->mode == PT_CONS_BLOCKING ||
+                    (s->mode == PT_CONS_AUTO && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ);
+    /* live reads of heap frames: reject stacks whose top moved meanwhile */
+    sl->walker.verify_top = !blocking && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+    atomic_fetch_add(&s->live, 1);
+}
+
+/* Take over a target handed in by the consumer thread, if any. */
+static void adopt_pending(struct pt_sampler *s)
+{
+    struct pt_target *t = atomic_exchange(&s->pending, NULL);
+    if (t && s->nslots < PT_SAMPLER_MAX_TARGETS)
+        init_slot(s, &s->slots[s->nslots++], t);
+}
+
+/* One tick: walk every live process. False when all are gone. */
 static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
 {
+    adopt_pending(s);
     s->tick++;
     s->tick_ns = tick_ns;
     s->weight_us = prev_ns ? (tick_ns - prev_ns) / 1000 : s->period_ns / 1000;
     s->tick_threads = s->tick_active = 0;
     s->tick_gil = false;
-    struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s};
     uint64_t t0 = now_ns();
-    enum pt_err err = pt_walk(&s->walker, &sink);
-    record_work(&s->st, now_ns() - t0);
-    if (err != PT_OK) {
-        count_error(s, err);
-        if (!pt_proc_alive(s->t->pid))
-            return false;
+    for (size_t i = 0; i < s->nslots; i++) {
+        struct slot *sl = &s->slots[i];
+        if (!sl->gone && !tick_slot(s, sl)) {
+            sl->gone = true;
+            atomic_fetch_sub(&s->live, 1);
+        }
     }
+    record_work(&s->st, now_ns() - t0);
     atomic_fetch_add_explicit(&s->st.ticks, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->st.gil_ticks, s->tick_gil, memory_order_relaxed);
     atomic_store_explicit(&s->st.threads_total, s->tick_threads, memory_order_relaxed);
@@ -190,9 +241,7 @@ static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
     uint64_t zero = 0;
     atomic_compare_exchange_strong(&s->st.start_ns, &zero, tick_ns);
     atomic_store_explicit(&s->st.last_ns, tick_ns, memory_order_relaxed);
-    if (s->tick % EVICT_AFTER_TICKS == 0)
-        pt_tidcache_evict(&s->tids, s->tick - EVICT_AFTER_TICKS);
-    return true;
+    return atomic_load(&s->live) > 0;
 }
 
 static void sleep_until(uint64_t ns)
@@ -228,22 +277,21 @@ static void *run(void *arg)
 /* ------------------------------------------------------------------------
  * Life cycle.
  */
-static void choose_mode(struct pt_sampler *s, enum pt_consistency mode)
+static void choose_mode(struct pt_sampler *s, enum pt_consistency mode, const struct pt_target *t)
 {
+    s->mode = mode;
     s->auto_mode = mode == PT_CONS_AUTO;
     if (mode == PT_CONS_AUTO)
-        s->blocking = s->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+        s->blocking = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
     else
         s->blocking = mode == PT_CONS_BLOCKING;
-    /* live reads of heap frames: reject stacks whose top moved meanwhile */
-    s->walker.verify_top = !s->blocking && s->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
 }
 
 /* Blocking needs ptrace rights beyond reading memory; find out now. */
-static enum pt_err probe_blocking(struct pt_sampler *s, struct pt_sb *why)
+static enum pt_err probe_blocking(pid_t pid, struct pt_sb *why)
 {
     struct pt_pause p;
-    enum pt_err err = pt_pause(&p, s->t->pid);
+    enum pt_err err = pt_pause(&p, pid);
     pt_resume(&p);
     if (err == PT_EPERM)
         pt_sb_puts(why, "--blocking needs ptrace: run as root or grant CAP_SYS_PTRACE, and check "
@@ -263,7 +311,6 @@ enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struc
         free(s);
         return PT_ENOMEM;
     }
-    s->t = t;
     s->ring = ring;
     s->in = in;
     s->period_ns = (uint64_t)(NS_PER_S / opts->rate_hz);
@@ -271,10 +318,11 @@ enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struc
         s->period_ns = 1;
     atomic_init(&s->idle, opts->idle);
     atomic_init(&s->gil_only, opts->gil_only);
-    pt_walker_init(&s->walker, t);
-    pt_tidcache_init(&s->tids, t->pid);
-    choose_mode(s, opts->mode);
-    enum pt_err err = s->blocking ? probe_blocking(s, why) : PT_OK;
+    atomic_init(&s->pending, NULL);
+    atomic_init(&s->live, 0);
+    choose_mode(s, opts->mode, t);
+    init_slot(s, &s->slots[s->nslots++], t);
+    enum pt_err err = s->blocking ? probe_blocking(t->pid, why) : PT_OK;
     if (err == PT_OK) {
         /* the sampler takes no signals: they are the main thread's business */
         sigset_t all, old;
@@ -302,8 +350,10 @@ void pt_sampler_stop(struct pt_sampler *s, struct pt_sampler_stats *final)
     pt_resume(&s->pause);
     if (final)
         memcpy(final, &s->st, sizeof *final); /* the thread is gone: a plain copy is safe */
-    pt_tidcache_free(&s->tids);
-    pt_walker_free(&s->walker);
+    for (size_t i = 0; i < s->nslots; i++) {
+        pt_tidcache_free(&s->slots[i].tids);
+        pt_walker_free(&s->slots[i].walker);
+    }
     free(s->words);
     free(s);
 }
@@ -325,6 +375,16 @@ void pt_sampler_reset_stats(struct pt_sampler *s)
     atomic_store(&st->work_max_ns, 0);
     atomic_store(&st->start_ns, 0);
 }
+
+bool pt_sampler_add_target(struct pt_sampler *s, struct pt_target *t)
+{
+    struct pt_target *expected = NULL;
+    if (s->nslots >= PT_SAMPLER_MAX_TARGETS)
+        return false;
+    return atomic_compare_exchange_strong(&s->pending, &expected, t);
+}
+
+size_t pt_sampler_targets(const struct pt_sampler *s) { return atomic_load(&s->live); }
 
 void pt_sampler_set_idle(struct pt_sampler *s, bool idle) { atomic_store(&s->idle, idle); }
 void pt_sampler_set_gil_only(struct pt_sampler *s, bool g) { atomic_store(&s->gil_only, g); }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pytop/launch.h"
 #include "pytop/proc_info.h"
@@ -45,6 +46,8 @@ enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, st
         return err;
     }
     s->attached = true;
+    s->follow = o->subprocesses;
+    pt_subprocs_init(&s->subprocs, s->target.pid);
     if (pt_proc_cmdline(s->target.pid, &s->cmdline) != PT_OK)
         pt_sb_puts(&s->cmdline, "?");
     snprintf(s->python, sizeof s->python, "%s (%s)", s->target.ver.text, s->target.elf_path);
@@ -62,8 +65,17 @@ static void stop_sampler(struct pt_session *s)
     s->sampler = NULL;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 void pt_session_drain(struct pt_session *s)
 {
+    if (s->follow)
+        pt_subprocs_poll(&s->subprocs, s->sampler, now_ns());
     bool gone = s->sampler && atomic_load(&pt_sampler_stats(s->sampler)->gone);
     if (gone)
         stop_sampler(s); /* joins: everything it pushed is now in the ring */
@@ -107,6 +119,7 @@ void pt_session_header(const struct pt_session *s, const struct pt_options *o,
     uint64_t ticks = atomic_load(&st->ticks);
     h->gil_pct = ticks ? 100.0 * (double)atomic_load(&st->gil_ticks) / (double)ticks : 0;
     h->exited = s->exited;
+    h->processes = s->follow ? 1 + (unsigned)pt_subprocs_count(&s->subprocs) : 0;
 }
 
 void pt_session_view(const struct pt_options *o, struct pt_view *v)
@@ -124,6 +137,7 @@ void pt_session_view(const struct pt_options *o, struct pt_view *v)
 void pt_session_close(struct pt_session *s)
 {
     stop_sampler(s);
+    pt_subprocs_free(&s->subprocs); /* the sampler no longer uses them */
     if (s->child)
         pt_launch_end(s->child);
     s->child = 0;

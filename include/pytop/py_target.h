@@ -51,6 +51,12 @@ enum pt_err pt_target_attach_with(pid_t pid, const struct pt_attach_opts *opts,
                                   struct pt_target *t, struct pt_sb *why);
 void pt_target_detach(struct pt_target *t);
 
+/* Could p point to an object? Non-NULL, 8-aligned, in user space. The
+ * memory map taken at attach time is not consulted: the target maps new
+ * memory (arenas, libraries) all the time, and the read itself is the
+ * final word on whether an address is mapped. */
+bool pt_target_ptr_plausible(const struct pt_target *t, uint64_t p);
+
 /* First interpreter state (re-read each time: it can change at exit). */
 enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp);
 

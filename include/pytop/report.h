@@ -21,7 +21,8 @@
  *   late ticks, dropped samples, errors (when not zero followed by the
  *   kinds: "errors 5 (read 1, invalid 3, gone 1)"), work per tick
  *   min/median/max in whole microseconds.
- * Line 3: threads active/total, share of ticks with the GIL held, window
+ * Line 3: threads active/total (with --subprocesses followed by
+ *   ", N processes" across all of them), share of ticks with the GIL held, window
  *   ("last", "all" or "<N>s") with the real time it covers and its sample
  *   count (the denominator of every percentage), sort column name (see
  *   pt_sortcol_name, " reversed" appended when reversed), filter (quoted,
@@ -57,6 +58,7 @@ struct pt_report_header {
     uint64_t errors_read, errors_invalid, errors_gone; /* errors by kind (sum = errors) */
     double work_us_min, work_us_median, work_us_max; /* sampling work per tick */
     unsigned threads_active, threads_total;
+    unsigned processes;       /* with --subprocesses: processes sampled; 0 otherwise */
     double gil_pct;           /* share of ticks in which some thread held the GIL */
     bool exited;              /* the process has exited */
     const char *state;        /* extra state ("FROZEN", drill path...), or NULL */

@@ -16,6 +16,10 @@
  * Auto picks blocking for <= 3.10 and non-blocking for 3.11+, where reads
  * of the contiguous frame stack were measured consistent.
  *
+ * Several processes can be sampled by one thread (--subprocesses): the
+ * consumer attaches a descendant and hands the target over; the sampler
+ * adopts it at its next tick. It stops when every process is gone.
+ *
  * Statistics are atomics any thread may read at any time. Stopping (from
  * any exit path) resumes and detaches every paused thread.
  */
@@ -66,6 +70,9 @@ struct pt_sampler_opts {
 
 struct pt_sampler;
 
+/* Processes one sampler can follow (the target and its descendants). */
+#define PT_SAMPLER_MAX_TARGETS 256
+
 /* Start sampling t into ring, interning into in. t, ring and in must
  * outlive the sampler. */
 enum pt_err pt_sampler_start(struct pt_sampler **out, struct pt_target *t, struct pt_ring *ring,
@@ -78,6 +85,13 @@ void pt_sampler_stop(struct pt_sampler *s, struct pt_sampler_stats *final);
 const struct pt_sampler_stats *pt_sampler_stats(const struct pt_sampler *s);
 /* Zero the counters (R): the sampler keeps running. */
 void pt_sampler_reset_stats(struct pt_sampler *s);
+/* Sample another process too (a descendant, --subprocesses). t must stay
+ * valid until pt_sampler_stop. False when the hand-over slot is busy
+ * (the sampler takes one per tick: try again later) or all are in use. */
+bool pt_sampler_add_target(struct pt_sampler *s, struct pt_target *t);
+/* Processes still being sampled. */
+size_t pt_sampler_targets(const struct pt_sampler *s);
+
 /* Change what is sampled while running. */
 void pt_sampler_set_idle(struct pt_sampler *s, bool idle);
 void pt_sampler_set_gil_only(struct pt_sampler *s, bool gil_only);

@@ -21,6 +21,7 @@
 #include "pytop/report.h"
 #include "pytop/ring.h"
 #include "pytop/sampler.h"
+#include "pytop/subprocs.h"
 #include "pytop/util.h"
 
 struct pt_session {
@@ -31,6 +32,8 @@ struct pt_session {
     struct pt_sampler *sampler;
     struct pt_agg *agg;
     pid_t child;            /* launched with -- COMMAND, else 0 */
+    bool follow;            /* --subprocesses */
+    struct pt_subprocs subprocs;
     struct pt_sb cmdline;
     char python[4200];      /* "3.12.1 (/path/libpython3.12.so.1.0)" */
     bool exited;            /* the target has gone */
@@ -42,8 +45,9 @@ struct pt_session {
  * interpreter is up; then start sampling. */
 enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, struct pt_sb *why);
 
-/* Move everything the sampler has produced into the aggregate. Notices
- * the target's exit (then the sampler is stopped and s->exited is set). */
+/* Move everything the sampler has produced into the aggregate; with
+ * --subprocesses, look for new descendants. Notices the end (every
+ * sampled process gone: the sampler is stopped and s->exited is set). */
 void pt_session_drain(struct pt_session *s);
 
 /* Fill the header facts for a report. mode_buf holds the mode text. */

@@ -1,5 +1,5 @@
 /* version — pytop's own version string. */
 #ifndef PYTOP_VERSION_H
 #define PYTOP_VERSION_H
-#define PYTOP_VERSION "0.1.0"
+#define PYTOP_VERSION "0.2.0"
 #endif
