@@ -37,10 +37,9 @@ until grep -q READY "$out" 2>/dev/null; do
     sleep 0.1
 done
 
-for n in 1 2 3; do
-    echo "=== pytop --once $pid   (snapshot $n of 3)"
-    ./pytop --once "$pid"
-    echo
-    sleep 1
-done
-echo "The interactive viewer is on its way; today pytop shows stacks with --once."
+echo "=== pytop --once $pid        (every thread's stack, once)"
+./pytop --once "$pid"
+echo
+echo "=== pytop -b -d 1 -n 3 $pid   (where the time goes: three 1-second tables)"
+./pytop -b -d 1 -n 3 "$pid"
+echo "The interactive viewer is on its way; until then use -b (batch) and --once."
