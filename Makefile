@@ -2,6 +2,7 @@
 #   make            build ./pytop
 #   make check      build and run the whole test suite
 #   make asan       the same suite built with AddressSanitizer + UBSan
+#   make tsan       the threaded suites (ring, sampler) under ThreadSanitizer
 #   make demo       install build deps if needed, build, show pytop on a demo workload
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -27,7 +28,7 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard test/check_*.c) test/harness.c
 TEST_OBJ := $(TEST_SRC:test/%.c=$(BUILD)/test/%.o)
 
-.PHONY: all check asan demo install clean deps-check
+.PHONY: all check asan tsan demo install clean deps-check
 all: pytop
 
 pytop: $(BUILD)/pytop
@@ -62,6 +63,14 @@ asan:
 		LDFLAGS="-fsanitize=address,undefined" build-asan/check_pytop build-asan/pytop
 	PYTOP_BIN=$(CURDIR)/build-asan/pytop PYTOP_ROOT=$(CURDIR) ASAN_OPTIONS=detect_leaks=1 build-asan/check_pytop
 
+# ThreadSanitizer over the suites where threads meet: ring, intern, sampler.
+tsan:
+	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=thread" build-tsan/check_pytop build-tsan/pytop
+	for s in ring sampler; do \
+		CK_RUN_SUITE=$$s PYTOP_BIN=$(CURDIR)/build-tsan/pytop PYTOP_ROOT=$(CURDIR) \
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/check_pytop || exit 1; done
+
 demo:
 	@sh tools/demo.sh
 
@@ -71,6 +80,6 @@ install: pytop
 	install -m 644 man/pytop.1 $(DESTDIR)$(MANDIR)/pytop.1
 
 clean:
-	rm -rf build build-asan pytop
+	rm -rf build build-asan build-tsan pytop
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/test/*.d)

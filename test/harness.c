@@ -242,7 +242,7 @@ int main(void)
 
     Suite *(*const suites[])(void) = {suite_linetable, suite_string, suite_maps, suite_elf,
                                       suite_layout,    suite_cli,    suite_live, suite_errors,
-                                      suite_threadnames, suite_attach, suite_ring, suite_sampler,
+                                      suite_threadnames, suite_attach, suite_ring, suite_sampler, suite_subprocs,
                                       suite_aggregate, suite_report,
                                       suite_flamegraph};
     SRunner *sr = srunner_create(suites[0]());

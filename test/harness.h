@@ -26,6 +26,7 @@ Suite *suite_attach(void);
 Suite *suite_aggregate(void), *suite_report(void);
 Suite *suite_ring(void);
 Suite *suite_sampler(void);
+Suite *suite_subprocs(void);
 Suite *suite_flamegraph(void);
 
 struct py_interp {
