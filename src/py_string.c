@@ -69,6 +69,44 @@ size_t pt_str_encode(int kind, const void *data, size_t nchars, char *out, size_
     return n;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. Rejects
+ * overlong forms, surrogates and code points past U+10FFFF. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+                : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    uint32_t c = len == 1 ? p[0] : p[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3f);
+    }
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    return len;
+}
+
+void pt_str_sanitize_utf8(char *s, size_t n)
+{
+    unsigned char *p = (unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(p + i, n - i);
+        uint32_t c = len == 2 ? (uint32_t)((p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f)) : p[i];
+        /* invalid bytes, C0/DEL and C1 controls (U+0080-U+009F) become '?' */
+        if (len == 0 || c < 0x20 || c == 0x7f || (len == 2 && c < 0xa0)) {
+            size_t bad = len ? len : 1;
+            for (size_t k = 0; k < bad; k++)
+                p[i + k] = '?';
+            i += bad;
+            continue;
+        }
+        i += len;
+    }
+}
+
 static enum pt_err check_type(const struct pt_pyctx *ctx, uint64_t addr)
 {
     if (!ctx->str_type)
@@ -98,10 +136,8 @@ static enum pt_err read_bytes27(const struct pt_pyctx *ctx, uint64_t addr, char 
         return err;
     while (want > n && n > 0 && ((unsigned char)out[n] & 0xc0) == 0x80)
         n--; /* back to the start of the split UTF-8 sequence */
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-            out[i] = '?';
     out[n] = '\0';
+    pt_str_sanitize_utf8(out, n);
     return PT_OK;
 }
 

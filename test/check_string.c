@@ -416,6 +416,31 @@ START_TEST(test_live_strings)
 }
 END_TEST
 
+/* 2.7 names are raw bytes: only valid UTF-8 without controls survives. */
+START_TEST(test_sanitize_utf8)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain.py", "plain.py"},
+        {u8"caf\u00e9 \u51fd \U00020000", u8"caf\u00e9 \u51fd \U00020000"},
+        {"a\xffb", "a?b"},                 /* not UTF-8 at all */
+        {"\xc0\xafx", "??x"},              /* overlong '/' */
+        {"\xed\xa0\x80!", "???!"},         /* encoded surrogate */
+        {"\xf4\x90\x80\x80", "????"},      /* past U+10FFFF */
+        {"x\xc2\x9b[31m", "x??[31m"},       /* U+009B: 8-bit CSI */
+        {"tab\there\x7f", "tab?here?"},
+        {"cut\xe5\x87", "cut??"},          /* truncated sequence */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", cases[i].in);
+        pt_str_sanitize_utf8(buf, strlen(buf));
+        ck_assert_msg(strcmp(buf, cases[i].out) == 0, "case %zu: got \"%s\"", i, buf);
+    }
+}
+END_TEST
+
 Suite *suite_string(void)
 {
     Suite *s = suite_create("string");
@@ -424,6 +449,7 @@ Suite *suite_string(void)
     tcase_add_test(enc, test_encode_surrogates);
     tcase_add_test(enc, test_encode_controls);
     tcase_add_test(enc, test_encode_truncation);
+    tcase_add_test(enc, test_sanitize_utf8);
     suite_add_tcase(s, enc);
 
     TCase *syn = tcase_create("synthetic");

@@ -22,6 +22,10 @@
  * sets *cut if out was too small. */
 size_t pt_str_encode(int kind, const void *data, size_t nchars, char *out, size_t cap, bool *cut);
 
+/* In place: every byte that is not part of valid UTF-8, and every
+ * control character, becomes '?' (2.7 names are raw bytes). */
+void pt_str_sanitize_utf8(char *s, size_t n);
+
 /* Read the str object at addr into out as UTF-8. Type-checked when the
  * str type's address is known. */
 enum pt_err pt_str_read(const struct pt_pyctx *ctx, uint64_t addr, char *out, size_t cap);
