@@ -14,6 +14,8 @@ void pt_codecache_init(struct pt_codecache *cc)
 {
     cc->slots = NULL;
     cc->cap = cc->used = 0;
+    cc->scratch = NULL;
+    cc->scratch_n = 0;
 }
 
 static void code_clear(struct pt_code *c)
@@ -29,6 +31,7 @@ void pt_codecache_free(struct pt_codecache *cc)
     for (size_t i = 0; i < cc->cap; i++)
         code_clear(&cc->slots[i]);
     free(cc->slots);
+    free(cc->scratch);
     pt_codecache_init(cc);
 }
 
@@ -135,20 +138,15 @@ static bool still_same(const struct pt_pyctx *ctx, const uint8_t *hdr, const str
            c->firstlineno == int_at(hdr, L->code_firstlineno);
 }
 
-enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                        struct pt_code **out)
+/* Slot for a code object at addr whose header bytes are hdr: a cache hit
+ * when its identity still holds, else decoded afresh. Capacity must have
+ * been reserved by the caller (no grow happens here). */
+static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
+                           const uint8_t *hdr, struct pt_code **out)
 {
     const struct pt_layout *L = &ctx->lay;
-    uint8_t hdr[CODE_HDR_MAX];
-    if (addr == 0 || (addr & 7) || L->code_size <= 0 || L->code_size > CODE_HDR_MAX)
-        return PT_EINVAL;
-    enum pt_err err = pt_mem_read(ctx->mem, addr, hdr, (size_t)L->code_size);
-    if (err != PT_OK)
-        return err;
     if (ctx->code_type && word_at(hdr, L->ob_type) != ctx->code_type)
         return PT_EINVAL;
-    if ((cc->used + 1) * 2 > cc->cap && (err = grow(cc)) != PT_OK)
-        return err;
     struct pt_code *c = find_slot(cc, addr);
     if (c->addr == addr && still_same(ctx, hdr, c)) {
         *out = c;
@@ -159,7 +157,7 @@ enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uin
     else
         cc->used++;
     c->addr = addr;
-    err = decode(ctx, hdr, c);
+    enum pt_err err = decode(ctx, hdr, c);
     if (err != PT_OK) {
         /* Keep the slot occupied (probe chains must not break) but make it
          * never match, so the next lookup decodes again. */
@@ -173,6 +171,103 @@ enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uin
         return err;
     }
     *out = c;
+    return PT_OK;
+}
+
+/* Room for `more` new entries without moving any slot. */
+static enum pt_err reserve(struct pt_codecache *cc, size_t more)
+{
+    while ((cc->used + more) * 2 > cc->cap) {
+        enum pt_err err = grow(cc);
+        if (err != PT_OK)
+            return err;
+    }
+    return PT_OK;
+}
+
+static bool addr_ok(const struct pt_pyctx *ctx, uint64_t addr)
+{
+    return addr && !(addr & 7) && ctx->lay.code_size > 0 && ctx->lay.code_size <= CODE_HDR_MAX;
+}
+
+enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
+                        struct pt_code **out)
+{
+    uint8_t hdr[CODE_HDR_MAX];
+    if (!addr_ok(ctx, addr))
+        return PT_EINVAL;
+    enum pt_err err = pt_mem_read(ctx->mem, addr, hdr, (size_t)ctx->lay.code_size);
+    if (err == PT_OK)
+        err = reserve(cc, 1);
+    return err == PT_OK ? resolve(cc, ctx, addr, hdr, out) : err;
+}
+
+/* The distinct addresses of addrs (first occurrence order) into uniq;
+ * map[i] = index in uniq. Quadratic only in the distinct count of one
+ * stack, which recursion keeps small. */
+static size_t distinct(const uint64_t *addrs, size_t n, uint64_t *uniq, uint32_t *map)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        /* recursion repeats the previous address: check it first */
+        if (k && uniq[k - 1] == addrs[i])
+            j = k - 1;
+        else
+            while (j < k && uniq[j] != addrs[i])
+                j++;
+        if (j == k)
+            uniq[k++] = addrs[i];
+        map[i] = (uint32_t)j;
+    }
+    return k;
+}
+
+static enum pt_err scratch_reserve(struct pt_codecache *cc, size_t n)
+{
+    if (n <= cc->scratch_n)
+        return PT_OK;
+    size_t want = n < 64 ? 64 : n;
+    uint8_t *b = realloc(cc->scratch, want * (CODE_HDR_MAX + sizeof(uint64_t) * 2 +
+                                              sizeof(struct pt_mem_piece) + sizeof(enum pt_err) +
+                                              sizeof(struct pt_code *)));
+    if (!b)
+        return PT_ENOMEM;
+    cc->scratch = b;
+    cc->scratch_n = want;
+    return PT_OK;
+}
+
+enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx,
+                             const uint64_t *addrs, size_t n, uint32_t *map, struct pt_code **out,
+                             enum pt_err *errs)
+{
+    enum pt_err err = scratch_reserve(cc, n);
+    if (err == PT_OK)
+        err = reserve(cc, n);
+    if (err != PT_OK)
+        return err;
+    /* scratch layout: headers | uniq addrs | pieces */
+    size_t hlen = (size_t)ctx->lay.code_size;
+    uint8_t *hdrs = cc->scratch;
+    uint64_t *uniq = (uint64_t *)(void *)(hdrs + cc->scratch_n * CODE_HDR_MAX);
+    struct pt_mem_piece *pieces = (struct pt_mem_piece *)(void *)(uniq + cc->scratch_n);
+    size_t k = distinct(addrs, n, uniq, map);
+    for (size_t j = 0; j < k; j++)
+        pieces[j] = (struct pt_mem_piece){uniq[j], hdrs + j * CODE_HDR_MAX, hlen};
+    /* one system call for every header; a piece that fails (a code object
+     * freed meanwhile) is marked and the rest read on */
+    for (size_t j = 0; j < k;) {
+        size_t got = addr_ok(ctx, uniq[j]) ? pt_mem_readv(ctx->mem, pieces + j, k - j) : 0;
+        for (size_t q = j; q < j + got; q++)
+            errs[q] = resolve(cc, ctx, uniq[q], hdrs + q * CODE_HDR_MAX, &out[q]);
+        j += got;
+        if (j < k) {
+            errs[j] = addr_ok(ctx, uniq[j]) ? PT_EREAD : PT_EINVAL;
+            out[j] = NULL;
+            j++;
+        }
+    }
     return PT_OK;
 }
 

@@ -55,36 +55,193 @@ static bool ptr_ok(const struct pt_target *t, uint64_t p)
 
 void pt_walker_init(struct pt_walker *w, const struct pt_target *t)
 {
+    memset(w, 0, sizeof *w);
     w->t = t;
     w->verify_top = false;
     pt_codecache_init(&w->codes);
 }
 
-void pt_walker_free(struct pt_walker *w) { pt_codecache_free(&w->codes); }
+void pt_walker_free(struct pt_walker *w)
+{
+    pt_codecache_free(&w->codes);
+    free(w->raw);
+    free(w->codes_of);
+    free(w->map);
+    free(w->res);
+    free(w->errs);
+    free(w->chain_bufs);
+    free(w->pieces);
+    for (size_t i = 0; i < PT_WALK_CHAINS; i++)
+        free(w->chains[i].addr);
+    memset(w, 0, sizeof *w);
+}
 
 /* ------------------------------------------------------------------------
- * Frames.
+ * Raw frames: collected first, decoded together.
  */
-static enum pt_err emit(struct pt_walker *w, const struct pt_walk_sink *sink, uint64_t code,
-                        int64_t addrq, bool *incomplete, int owner)
+static enum pt_err raw_reserve(struct pt_walker *w, size_t n)
 {
-    struct pt_code *c = NULL;
-    enum pt_err err = pt_code_get(&w->codes, &w->t->ctx, code, &c);
-    int line = -1;
-    if (err == PT_OK) {
-        const struct pt_pyfacts *F = w->t->ctx.facts;
-        /* pushed, prologue not run yet: CPython's tracebacks hide it too */
-        if (incomplete && owner != F->owner_generator && addrq < 2 * (int64_t)c->firsttraceable) {
-            *incomplete = true;
+    if (n <= w->raw_cap)
+        return PT_OK;
+    size_t cap = w->raw_cap ? w->raw_cap : 256;
+    while (cap < n)
+        cap *= 2;
+    struct pt_rawframe *r = realloc(w->raw, cap * sizeof *r);
+    uint64_t *c = realloc(w->codes_of, cap * sizeof *c);
+    uint32_t *m = realloc(w->map, cap * sizeof *m);
+    struct pt_code **o = realloc(w->res, cap * sizeof *o);
+    enum pt_err *e = realloc(w->errs, cap * sizeof *e);
+    if (r)
+        w->raw = r;
+    if (c)
+        w->codes_of = c;
+    if (m)
+        w->map = m;
+    if (o)
+        w->res = o;
+    if (e)
+        w->errs = e;
+    if (!r || !c || !m || !o || !e)
+        return PT_ENOMEM;
+    w->raw_cap = cap;
+    return PT_OK;
+}
+
+static enum pt_err push_raw(struct pt_walker *w, uint64_t code, int64_t addrq, int owner)
+{
+    enum pt_err err = raw_reserve(w, w->nraw + 1);
+    if (err == PT_OK)
+        w->raw[w->nraw++] = (struct pt_rawframe){code, addrq, owner};
+    return err;
+}
+
+/* Decode the collected frames (one read for every code header) and hand
+ * them to the sink, leaf first. */
+static enum pt_err emit_all(struct pt_walker *w, const struct pt_walk_sink *sink)
+{
+    const struct pt_pyfacts *F = w->t->ctx.facts;
+    for (size_t i = 0; i < w->nraw; i++)
+        w->codes_of[i] = w->raw[i].code;
+    enum pt_err err = pt_code_get_many(&w->codes, &w->t->ctx, w->codes_of, w->nraw, w->map, w->res,
+                                       w->errs);
+    for (size_t i = 0; err == PT_OK && i < w->nraw; i++) {
+        const struct pt_rawframe *r = &w->raw[i];
+        struct pt_code *c = w->res[w->map[i]];
+        enum pt_err ferr = w->errs[w->map[i]];
+        int line = -1;
+        if (ferr == PT_OK) {
+            /* pushed, prologue not run yet: CPython's tracebacks hide it too */
+            if (r->owner >= 0 && r->owner != F->owner_generator &&
+                r->addrq < 2 * (int64_t)c->firsttraceable)
+                continue;
+            line = pt_code_line(c, &w->t->ctx, r->addrq);
+        }
+        err = sink->frame(sink->arg, ferr == PT_OK ? c : NULL, r->code, line, ferr);
+    }
+    return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Frame reads. 3.11+ frames sit next to each other in the thread's data
+ * stack, callers below callees: one read of the pages under a frame
+ * usually holds all its callers too.
+ */
+#define SPAN_PAGE 4096u
+
+static enum pt_err span_read(struct pt_walker *w, uint64_t fp, void *out, size_t len)
+{
+    if (w->span_len && fp >= w->span_base && fp - w->span_base + len <= w->span_len) {
+        memcpy(out, w->span + (fp - w->span_base), len);
+        return PT_OK;
+    }
+    uint64_t end = fp + len, page = fp & ~(uint64_t)(SPAN_PAGE - 1);
+    /* two pages below the frame's end, else one, else just the frame */
+    const uint64_t starts[] = {page >= SPAN_PAGE ? page - SPAN_PAGE : page, page, fp};
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+        if (end - starts[i] > sizeof w->span)
+            continue;
+        if (pt_mem_read(&w->t->mem, starts[i], w->span, end - starts[i]) == PT_OK) {
+            w->span_base = starts[i];
+            w->span_len = end - starts[i];
+            memcpy(out, w->span + (fp - starts[i]), len);
             return PT_OK;
         }
-        line = pt_code_line(c, &w->t->ctx, addrq);
     }
-    return sink->frame(sink->arg, err == PT_OK ? c : NULL, code, line, err);
+    w->span_len = 0;
+    return pt_mem_read(&w->t->mem, fp, out, len);
+}
+
+/* <= 3.10: frames are heap objects. Read the chain the thread had last
+ * time in one vectored read; most of it is usually still there. */
+static struct pt_framechain *chain_for(struct pt_walker *w, uint64_t tstate)
+{
+    struct pt_framechain *oldest = &w->chains[0];
+    for (size_t i = 0; i < PT_WALK_CHAINS; i++) {
+        if (w->chains[i].tstate == tstate)
+            return &w->chains[i];
+        if (w->chains[i].used < oldest->used)
+            oldest = &w->chains[i];
+    }
+    oldest->tstate = tstate;
+    oldest->n = 0;
+    return oldest;
+}
+
+static void chain_prefetch(struct pt_walker *w, struct pt_framechain *ch, size_t len)
+{
+    w->prefetched = 0;
+    size_t n = ch->n;
+    if (n == 0 || len > FRAME_BUF)
+        return;
+    if (n > w->chain_bufs_n) {
+        uint8_t *b = realloc(w->chain_bufs, n * FRAME_BUF);
+        struct pt_mem_piece *p = realloc(w->pieces, n * sizeof *p);
+        if (b)
+            w->chain_bufs = b;
+        if (p)
+            w->pieces = p;
+        if (!b || !p)
+            return;
+        w->chain_bufs_n = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        w->pieces[i] = (struct pt_mem_piece){ch->addr[i], w->chain_bufs + i * FRAME_BUF, len};
+    w->prefetched = pt_mem_readv(&w->t->mem, w->pieces, n);
+}
+
+static enum pt_err chain_read(struct pt_walker *w, size_t depth, uint64_t fp, void *out, size_t len)
+{
+    /* the same depth as last time is the likely match; else search. The
+     * pieces keep the prefetched addresses (the chain itself is being
+     * overwritten by this walk). */
+    for (size_t k = 0; k < w->prefetched; k++) {
+        size_t i = (depth + k) % w->prefetched;
+        if (w->pieces[i].addr == fp) {
+            memcpy(out, w->chain_bufs + i * FRAME_BUF, len);
+            return PT_OK;
+        }
+    }
+    return pt_mem_read(&w->t->mem, fp, out, len);
+}
+
+static void chain_remember(struct pt_framechain *ch, size_t depth, uint64_t fp)
+{
+    if (depth >= PT_WALK_CHAIN_MAX)
+        return;
+    if (depth >= ch->cap) {
+        size_t cap = ch->cap ? ch->cap * 2 : 32;
+        uint64_t *a = realloc(ch->addr, cap * sizeof *a);
+        if (!a)
+            return;
+        ch->addr = a;
+        ch->cap = cap;
+    }
+    ch->addr[depth] = fp;
+    ch->next_n = depth + 1;
 }
 
 /* <= 3.10: PyFrameObject chain through f_back. */
-static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, const struct pt_walk_sink *sink)
+static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t fp)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -94,23 +251,30 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp, const struct
     cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
-    for (size_t depth = 0; fp; fp = word(buf, L->frame_back), depth++) {
-        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
-            return PT_EINVAL;
-        enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
-        if (err != PT_OK)
-            return err;
+    struct pt_framechain *ch = chain_for(w, tstate);
+    ch->used = ++w->chain_clock;
+    chain_prefetch(w, ch, len);
+    ch->next_n = 0;
+    enum pt_err err = PT_OK;
+    for (size_t depth = 0; fp && err == PT_OK; fp = word(buf, L->frame_back), depth++) {
+        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp)) {
+            err = PT_EINVAL;
+            break;
+        }
+        if ((err = chain_read(w, depth, fp, buf, len)) != PT_OK)
+            break;
+        chain_remember(ch, depth, fp);
         int64_t lasti = int32(buf, L->frame_lasti);
         if (t->ctx.facts->instr == PT_INSTR_LASTI_UNITS && lasti >= 0)
             lasti *= 2;
-        if ((err = emit(w, sink, word(buf, L->frame_code), lasti, NULL, 0)) != PT_OK)
-            return err;
+        err = push_raw(w, word(buf, L->frame_code), lasti, -1);
     }
-    return PT_OK;
+    ch->n = ch->next_n;
+    return err;
 }
 
 /* 3.11+: _PyInterpreterFrame chain through previous. */
-static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, const struct pt_walk_sink *sink)
+static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -121,10 +285,11 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, const struct p
     cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
+    w->span_len = 0; /* never reuse bytes read before this thread's walk */
     for (size_t depth = 0; fp; fp = word(buf, L->iframe_previous), depth++) {
         if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
             return PT_EINVAL;
-        enum pt_err err = pt_mem_read(&t->mem, fp, buf, len);
+        enum pt_err err = span_read(w, fp, buf, len);
         if (err != PT_OK)
             return err;
         int owner = buf[L->iframe_owner];
@@ -132,11 +297,22 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, const struct p
             continue; /* interpreter entry/shim frame: not Python code */
         uint64_t code = word(buf, L->iframe_code) & ~F->code_tag_mask;
         int64_t addrq = (int64_t)(word(buf, L->iframe_instr) - (code + (uint64_t)L->code_code_adaptive));
-        bool incomplete = false;
-        if ((err = emit(w, sink, code, addrq, &incomplete, owner)) != PT_OK)
+        if ((err = push_raw(w, code, addrq, owner)) != PT_OK)
             return err;
     }
     return PT_OK;
+}
+
+/* All of one thread's frames into the sink. */
+static enum pt_err walk_frames(struct pt_walker *w, uint64_t tstate, uint64_t fp,
+                               const struct pt_walk_sink *sink)
+{
+    w->nraw = 0;
+    enum pt_err err = w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, tstate, fp)
+                                                                 : walk_iframes(w, fp);
+    /* frames read before a failure are still reported, then the failure */
+    enum pt_err emitted = emit_all(w, sink);
+    return err != PT_OK ? err : emitted;
 }
 
 /* ------------------------------------------------------------------------
@@ -144,28 +320,44 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp, const struct p
  */
 
 /* The thread state holding the GIL in this interpreter, or 0. */
-static uint64_t gil_holder(const struct pt_target *t, uint64_t interp)
+/* The GIL's state block for this interpreter (fixed for its lifetime, so
+ * the per-interpreter pointer is looked up once and remembered). */
+static uint64_t gil_block(struct pt_walker *w, uint64_t interp)
 {
+    const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
-    uint64_t gil = 0, holder = 0;
-    int32_t locked = 0;
-    switch (t->ctx.facts->gil) {
-    case PT_GIL_TSTATE_CURRENT:
+    if (t->ctx.facts->gil == PT_GIL_RUNTIME)
+        return t->runtime + (uint64_t)L->runtime_gil_last_holder - (uint64_t)L->gil_last_holder;
+    if (w->gil_interp == interp && w->gil_addr)
+        return w->gil_addr;
+    uint64_t gil = 0;
+    if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_ceval_gil, &gil) != PT_OK)
+        return 0;
+    w->gil_interp = interp;
+    w->gil_addr = gil;
+    return gil;
+}
+
+/* The thread state holding the GIL in this interpreter, or 0. */
+static uint64_t gil_holder(struct pt_walker *w, uint64_t interp)
+{
+    const struct pt_target *t = w->t;
+    const struct pt_layout *L = &t->ctx.lay;
+    uint64_t holder = 0;
+    if (t->ctx.facts->gil == PT_GIL_TSTATE_CURRENT) {
         if (t->tstate_current && pt_mem_read_u64(&t->mem, t->tstate_current, &holder) == PT_OK)
             return holder;
         return 0;
-    case PT_GIL_RUNTIME:
-        gil = t->runtime + (uint64_t)L->runtime_gil_last_holder - (uint64_t)L->gil_last_holder;
-        break;
-    case PT_GIL_PER_INTERP:
-        if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_ceval_gil, &gil) != PT_OK)
-            return 0;
-        break;
     }
-    if (!gil || pt_mem_read(&t->mem, gil + (uint64_t)L->gil_locked, &locked, sizeof locked) != PT_OK ||
-        locked != 1 || pt_mem_read_u64(&t->mem, gil + (uint64_t)L->gil_last_holder, &holder) != PT_OK)
+    uint64_t gil = gil_block(w, interp);
+    /* last_holder and locked sit side by side: one read for both */
+    int32_t lo = L->gil_last_holder < L->gil_locked ? L->gil_last_holder : L->gil_locked;
+    int32_t hi = L->gil_last_holder < L->gil_locked ? L->gil_locked : L->gil_last_holder;
+    uint8_t buf[64];
+    if (!gil || hi - lo + 8 > (int32_t)sizeof buf ||
+        pt_mem_read(&t->mem, gil + (uint64_t)lo, buf, (size_t)(hi - lo + 8)) != PT_OK)
         return 0;
-    return holder;
+    return int32(buf, L->gil_locked - lo) == 1 ? word(buf, L->gil_last_holder - lo) : 0;
 }
 
 /* The kernel tid as the target's PID namespace numbers it. */
@@ -221,8 +413,7 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     if (err == PT_OK)
         err = pt_target_top_frame(t, buf, &fp);
     if (err == PT_OK)
-        err = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp, sink)
-                                                        : walk_iframes(w, fp, sink);
+        err = walk_frames(w, ts, fp, sink);
     if (err == PT_OK && w->verify_top &&
         (pt_mem_read(&t->mem, ts, buf, len) != PT_OK ||
          pt_target_top_frame(t, buf, &fp_after) != PT_OK || fp_after != fp))
@@ -231,16 +422,36 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     return err == PT_ENOMEM ? err : PT_OK;
 }
 
-static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, const struct pt_walk_sink *sink)
+/* An interpreter's next pointer and first thread state, read together
+ * when they are close (they are, in every version but 3.13+'s 80 bytes). */
+static enum pt_err interp_links(const struct pt_target *t, uint64_t interp, uint64_t *next,
+                                uint64_t *threads)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    int32_t lo = L->interp_next < L->interp_threads_head ? L->interp_next : L->interp_threads_head;
+    int32_t hi = L->interp_next < L->interp_threads_head ? L->interp_threads_head : L->interp_next;
+    uint8_t buf[256];
+    if (hi - lo + 8 > (int32_t)sizeof buf) {
+        enum pt_err err = pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_next, next);
+        return err != PT_OK ? err
+                            : pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_threads_head, threads);
+    }
+    enum pt_err err = pt_mem_read(&t->mem, interp + (uint64_t)lo, buf, (size_t)(hi - lo + 8));
+    if (err == PT_OK) {
+        *next = word(buf, L->interp_next - lo);
+        *threads = word(buf, L->interp_threads_head - lo);
+    }
+    return err;
+}
+
+static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, uint64_t ts,
+                               const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
-    uint64_t ts;
-    enum pt_err err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_threads_head, &ts);
-    if (err != PT_OK)
-        return err;
-    uint64_t holder = gil_holder(t, interp);
+    uint64_t holder = gil_holder(w, interp);
     struct cycle cy;
     cycle_init(&cy);
+    enum pt_err err = PT_OK;
     for (size_t n = 0; ts && err == PT_OK; n++) {
         if (n >= PT_MAX_THREADS || cycle_seen(&cy, ts) || !ptr_ok(t, ts))
             return PT_EINVAL;
@@ -261,9 +472,11 @@ enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
     for (size_t k = 0; err == PT_OK && interp; k++) {
         if (k >= MAX_INTERPS || cycle_seen(&cy, interp) || !ptr_ok(t, interp))
             return PT_EINVAL;
-        err = walk_interp(w, interp, sink);
+        uint64_t next = 0, threads = 0;
+        err = interp_links(t, interp, &next, &threads);
         if (err == PT_OK)
-            err = pt_mem_read_u64(&t->mem, interp + (uint64_t)t->ctx.lay.interp_next, &interp);
+            err = walk_interp(w, interp, threads, sink);
+        interp = next;
     }
     return err;
 }

@@ -211,7 +211,7 @@ static const char *check_cache(pid_t pid, char *why, size_t cap)
     const char *fault = why;
     if (err == PT_OK && s.n == NEXPECTED) {
         struct counting c = {t.mem, 0};
-        t.mem = (struct pt_mem){counting_read, &c};
+        t.mem = (struct pt_mem){.read = counting_read, .readv = NULL, .ctx = &c};
         fault = cache_fault(&t, &s, &c);
         t.mem = c.inner;
     }

@@ -16,13 +16,28 @@
 
 #include "pytop/error.h"
 
+/* One piece of a vectored read: len bytes at addr into buf. */
+struct pt_mem_piece {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+};
+
 struct pt_mem {
     /* Fill buf with len bytes at addr in the target; PT_OK or why not. */
     enum pt_err (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+    /* Fill as many whole pieces as possible, in order, in one go; the
+     * number filled is returned (a piece that fails ends the run).
+     * NULL: pt_mem_readv falls back to one read per piece. */
+    size_t (*readv)(void *ctx, const struct pt_mem_piece *pieces, size_t n);
     void *ctx;
 };
 
 enum pt_err pt_mem_read(const struct pt_mem *mem, uint64_t addr, void *buf, size_t len);
+/* Read many pieces at once (one system call for a live process). Returns
+ * how many leading pieces were filled whole; the caller retries or gives
+ * up on the rest. */
+size_t pt_mem_readv(const struct pt_mem *mem, const struct pt_mem_piece *pieces, size_t n);
 /* Convenience: one little-endian pointer-sized word. */
 enum pt_err pt_mem_read_u64(const struct pt_mem *mem, uint64_t addr, uint64_t *out);
 

@@ -34,6 +34,8 @@ struct pt_code {
 struct pt_codecache {
     struct pt_code *slots;
     size_t cap, used;
+    uint8_t *scratch;  /* batch buffers, kept between calls */
+    size_t scratch_n;  /* entries the scratch holds */
 };
 
 void pt_codecache_init(struct pt_codecache *cc);
@@ -42,6 +44,15 @@ void pt_codecache_free(struct pt_codecache *cc);
 /* The decoded code object at addr; *out stays valid until the next call. */
 enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
                         struct pt_code **out);
+
+/* Many at once, for a whole stack: the headers of all distinct code
+ * objects in addrs are read with one vectored read. map[i] gives, for
+ * addrs[i], the index j of its result: out[j] (NULL on failure) and
+ * errs[j]. out, errs need room for n entries. Pointers stay valid until
+ * the next call (no entry moves during this one). */
+enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx,
+                             const uint64_t *addrs, size_t n, uint32_t *map, struct pt_code **out,
+                             enum pt_err *errs);
 
 /* Line executing at byte offset addrq (see py_linetable). */
 int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq);

@@ -50,12 +50,49 @@ struct pt_stacks {
     size_t n, cap;
 };
 
+/* A frame as read, before its code object is decoded. */
+struct pt_rawframe {
+    uint64_t code;
+    int64_t addrq; /* byte offset of the instruction */
+    int owner;     /* 3.11+ frame owner; -1 for <= 3.10 frame objects */
+};
+
+/* The frame addresses a thread had at its last walk (<= 3.10). */
+#define PT_WALK_CHAINS 64
+#define PT_WALK_CHAIN_MAX 1024
+struct pt_framechain {
+    uint64_t tstate;
+    uint64_t *addr;
+    size_t n, next_n, cap;
+    uint64_t used; /* walker clock of last use, for replacement */
+};
+
 struct pt_walker {
     const struct pt_target *t;
     struct pt_codecache codes;
     /* After a thread's frames, re-read its top frame and report the stack
      * as PT_EINVAL if it moved meanwhile (live reads of <= 3.10). */
     bool verify_top;
+
+    /* Reused between walks so the sampler's hot path does not allocate. */
+    struct pt_rawframe *raw;
+    size_t nraw, raw_cap;
+    uint64_t *codes_of;
+    uint32_t *map;
+    struct pt_code **res;
+    enum pt_err *errs;
+    /* 3.11+: the last span of memory read around a frame */
+    uint8_t span[2 * 4096 + 512];
+    uint64_t span_base;
+    size_t span_len;
+    /* the GIL state block of the last interpreter walked */
+    uint64_t gil_interp, gil_addr;
+    /* <= 3.10: last walk's chains, prefetched in one vectored read */
+    struct pt_framechain chains[PT_WALK_CHAINS];
+    uint64_t chain_clock;
+    uint8_t *chain_bufs;
+    struct pt_mem_piece *pieces;
+    size_t chain_bufs_n, prefetched;
 };
 
 /* What the walk says about a thread before its frames. */
