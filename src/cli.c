@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pytop/report.h"
 #include "pytop/version.h"
@@ -208,6 +209,17 @@ static enum pt_err o_flamegraph(struct pt_options *o, const char *a, struct pt_s
     return PT_OK;
 }
 
+static enum pt_err o_dump_dir(struct pt_options *o, const char *a, struct pt_sb *m)
+{
+    struct stat st;
+    if (stat(a, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        pt_sb_printf(m, "--dump-dir: '%s' is not a directory", a);
+        return PT_EUSAGE;
+    }
+    o->dump_dir = a;
+    return PT_OK;
+}
+
 static enum pt_err o_subprocesses(struct pt_options *o, const char *a, struct pt_sb *m)
 {
     (void)a, (void)m;
@@ -243,6 +255,7 @@ static const struct opt_row options[] = {
     {0, "collapsed", "FILE", o_collapsed, "when done, write folded stacks (flamegraph.pl, speedscope)"},
     {0, "flamegraph", "FILE", o_flamegraph, "when done, write an interactive SVG flame graph"},
     {0, "force", NULL, o_force, "let --collapsed/--flamegraph overwrite an existing file"},
+    {0, "dump-dir", "DIR", o_dump_dir, "viewer: directory for d (dump) and F (flame graph) files (default .)"},
     {'h', "help", NULL, o_help, "show this help and exit"},
     {'V', "version", NULL, o_version, "show pytop's version and exit"},
 };
@@ -251,7 +264,6 @@ static const struct opt_row options[] = {
 static void build_getopt(struct option *lo, char *so)
 {
     size_t s = 0;
-    so[s++] = '+'; /* stop at the first non-option: "-- COMMAND" and PIDs */
     so[s++] = ':'; /* report a missing argument distinctly */
     for (size_t i = 0; i < NOPTS; i++) {
         lo[i] = (struct option){options[i].long_name, options[i].arg ? required_argument : no_argument,
@@ -295,19 +307,36 @@ static enum pt_err bad_option(int c, char **argv, struct pt_sb *msg)
     return PT_EUSAGE;
 }
 
-/* What follows the options: one PID, or "-- COMMAND ARGS...". */
-static enum pt_err target_args(int argc, char **argv, struct pt_options *o, struct pt_sb *msg)
+/* The first "--" in the command line as given, or -1. getopt permutes
+ * argv (so "pytop 1234 -b" works) and moves operands given before "--"
+ * next to the command, so the command's length is taken from here. */
+static int dashdash_at(int argc, char **argv)
 {
-    bool dashdash = optind > 1 && strcmp(argv[optind - 1], "--") == 0;
-    if (dashdash) {
-        if (optind >= argc) {
-            pt_sb_puts(msg, "'--' must be followed by a command to run");
-            return PT_EUSAGE;
-        }
-        o->command = argv + optind;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0)
+            return i;
+    return -1;
+}
+
+/* What follows the options: one PID, or "-- COMMAND ARGS...". cmd_n is
+ * the number of words after "--" (-1: no "--"). */
+static enum pt_err target_args(int argc, char **argv, int cmd_n, struct pt_options *o,
+                               struct pt_sb *msg)
+{
+    int operands = argc - optind - (cmd_n > 0 ? cmd_n : 0);
+    if (cmd_n == 0) {
+        pt_sb_puts(msg, "'--' must be followed by a command to run");
+        return PT_EUSAGE;
+    }
+    if (cmd_n > 0 && operands > 0) {
+        pt_sb_printf(msg, "give either a PID ('%s') or '-- COMMAND', not both", argv[optind]);
+        return PT_EUSAGE;
+    }
+    if (cmd_n > 0) {
+        o->command = argv + argc - cmd_n;
         return PT_OK;
     }
-    if (optind >= argc) {
+    if (operands <= 0) {
         pt_sb_puts(msg, "missing PID (or '-- COMMAND' to launch one)");
         return PT_EUSAGE;
     }
@@ -315,11 +344,8 @@ static enum pt_err target_args(int argc, char **argv, struct pt_options *o, stru
         pt_sb_printf(msg, "'%s' is not a process ID (a positive whole number)", argv[optind]);
         return PT_EUSAGE;
     }
-    if (optind + 1 < argc) {
-        bool cmd = strcmp(argv[optind + 1], "--") == 0;
-        pt_sb_printf(msg, cmd ? "give either a PID or '-- COMMAND', not both"
-                              : "unexpected argument '%s' (one PID only)",
-                     argv[optind + 1]);
+    if (operands > 1) {
+        pt_sb_printf(msg, "unexpected argument '%s' (one PID only)", argv[optind + 1]);
         return PT_EUSAGE;
     }
     return PT_OK;
@@ -331,8 +357,8 @@ static enum pt_err check_combination(const struct pt_options *o, struct pt_sb *m
         pt_sb_puts(msg, "--once reads a running process: give its PID");
         return PT_EUSAGE;
     }
-    if (o->mode == PT_MODE_VIEW) {
-        pt_sb_puts(msg, "the interactive viewer is not built yet; use --batch (-b) or --once");
+    if (o->mode == PT_MODE_VIEW && o->iterations) {
+        pt_sb_puts(msg, "--iterations counts --batch tables; the viewer runs until q (or --duration)");
         return PT_EUSAGE;
     }
     return PT_OK;
@@ -344,6 +370,11 @@ enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct p
     char so[2 * NOPTS + 3];
     build_getopt(lo, so);
     defaults(opt);
+    int dd = dashdash_at(argc, argv);
+    int cmd_n = dd < 0 ? -1 : argc - dd - 1;
+    pid_t ignored;
+    if (cmd_n == 1 && pt_cli_parse_pid(argv[dd + 1], &ignored))
+        cmd_n = -1; /* "-- 1234": the usual end of options before a PID, not a command */
     optind = 0; /* 0, not 1: glibc then also forgets a half-parsed option group */
     opterr = 0;
     int c;
@@ -357,7 +388,7 @@ enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct p
     }
     if (opt->mode == PT_MODE_HELP || opt->mode == PT_MODE_VERSION)
         return PT_OK;
-    enum pt_err err = target_args(argc, argv, opt, msg);
+    enum pt_err err = target_args(argc, argv, cmd_n, opt, msg);
     return err != PT_OK ? err : check_combination(opt, msg);
 }
 
@@ -367,7 +398,8 @@ void pt_cli_help(FILE *out)
                  "       pytop [OPTIONS] -- COMMAND [ARGS...]\n"
                  "       pytop --once PID\n"
                  "Show where a running CPython process (2.7, 3.6-3.14) spends its time, from\n"
-                 "outside: no restart, no code change.\n\nOptions:\n");
+                 "outside: no restart, no code change. Without -b or --once: a full-screen\n"
+                 "viewer (press ? in it for its keys).\n\nOptions:\n");
     for (size_t i = 0; i < NOPTS; i++) {
         char names[64];
         const struct opt_row *r = &options[i];
@@ -378,7 +410,7 @@ void pt_cli_help(FILE *out)
                  r->arg ? r->arg : "");
         fprintf(out, "  %-24s %s\n", names, r->help);
     }
-    fprintf(out, "\nExit status: 0 success, 1 internal error, 2 usage, 3 no such process\n"
-                 "(or zombie, kernel thread), 4 permission denied, 5 not a supported Python,\n"
-                 "6 the target exited or could not be read. See pytop(1).\n");
+    fprintf(out, "\nExit status: 0 success, 1 internal error, 2 usage (or no terminal for the\n"
+                 "viewer), 3 no such process (or zombie, kernel thread), 4 permission denied,\n"
+                 "5 not a supported Python, 6 the target exited or could not be read. See pytop(1).\n");
 }

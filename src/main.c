@@ -9,6 +9,7 @@
 #include "pytop/cli.h"
 #include "pytop/error.h"
 #include "pytop/once.h"
+#include "pytop/ui_main.h"
 #include "pytop/util.h"
 #include "pytop/version.h"
 
@@ -62,7 +63,7 @@ static enum pt_err run(const struct pt_options *opt, struct pt_sb *why)
     case PT_MODE_BATCH:
         return pt_batch_run(opt, &stop_requested, why);
     case PT_MODE_VIEW:
-        break;
+        return pt_ui_run(opt, &stop_requested, why);
     }
     return PT_EUSAGE;
 }
@@ -73,10 +74,11 @@ int main(int argc, char **argv)
     struct pt_sb why;
     pt_sb_init(&why);
     install_signals();
-    enum pt_err err = pt_cli_parse(argc, argv, &opt, &why);
-    if (err == PT_OK)
-        err = run(&opt, &why);
-    int rc = err == PT_OK ? 0 : fail(err, err == PT_EUSAGE && !why.len ? 0 : opt.pid, &why);
+    enum pt_err cli = pt_cli_parse(argc, argv, &opt, &why);
+    enum pt_err err = cli == PT_OK ? run(&opt, &why) : cli;
+    /* a usage error or a missing terminal is about the command line, not the process */
+    bool general = cli != PT_OK || (err == PT_EUSAGE && !why.len) || err == PT_ENOTTY;
+    int rc = err == PT_OK ? 0 : fail(err, general ? 0 : opt.pid, &why);
     pt_sb_free(&why);
     return rc;
 }

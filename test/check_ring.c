@@ -73,9 +73,12 @@ START_TEST(ring_stress)
     uint64_t got = 0;
     int64_t last = -1;
     for (;;) {
+        /* done is read before popping: once it is set, an empty pop means
+         * the producer's last record has been taken too */
+        bool finished = atomic_load(&s.done);
         size_t n = pt_ring_pop(&s.ring, w, MAXLEN + 3);
         if (n == 0) {
-            if (atomic_load(&s.done) && pt_ring_pop(&s.ring, w, 0) == 0)
+            if (finished)
                 break;
             continue;
         }
