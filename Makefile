@@ -28,7 +28,7 @@ LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard test/check_*.c) test/harness.c
 TEST_OBJ := $(TEST_SRC:test/%.c=$(BUILD)/test/%.o)
 
-.PHONY: all check asan tsan demo install clean deps-check
+.PHONY: all check asan tsan demo install clean deps-check bench
 all: pytop
 
 pytop: $(BUILD)/pytop
@@ -78,6 +78,11 @@ install: pytop
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 pytop $(DESTDIR)$(BINDIR)/pytop
 	install -m 644 man/pytop.1 $(DESTDIR)$(MANDIR)/pytop.1
+
+# Benchmarks (issue 5), not tests: one table of medians and ratios to the
+# floor program, every interpreter present. Settings: bench/README.md.
+bench: pytop
+	python3 bench/run
 
 clean:
 	rm -rf build build-asan build-tsan pytop

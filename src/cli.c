@@ -329,7 +329,7 @@ static enum pt_err target_args(int argc, char **argv, int cmd_n, struct pt_optio
         return PT_EUSAGE;
     }
     if (cmd_n > 0 && operands > 0) {
-        pt_sb_printf(msg, "give either a PID ('%s') or '-- COMMAND', not both", argv[optind]);
+        pt_sb_printf(msg, "give either a PID or '-- COMMAND', not both (PID '%s')", argv[optind]);
         return PT_EUSAGE;
     }
     if (cmd_n > 0) {

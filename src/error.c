@@ -37,6 +37,10 @@ static const struct err_row rows[PT_ERR_COUNT] = {
     [PT_ENOMEM] = {"ENOMEM", 1, "out of memory"},
     [PT_EIO] = {"EIO", 1, "a file could not be read"},
     [PT_ESELF] = {"ESELF", 2, "pytop cannot profile itself"},
+    [PT_ENOTTY] = {"ENOTTY", 2,
+        "the interactive viewer needs a terminal (standard input and output a "
+        "terminal, TERM set to a terminal type this system knows); for text "
+        "output use -b (batch mode), e.g. pytop -b PID"},
 };
 
 static const struct err_row *row(enum pt_err err)

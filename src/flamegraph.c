@@ -52,6 +52,7 @@ struct fg_map {
 struct fg {
     const struct pt_agg *a;
     const struct pt_view *v;
+    uint32_t through;        /* only stacks containing this key; PT_NOID: all */
     struct fg_node *nodes;
     size_t n, cap;
     struct fg_map children;  /* parent << 32 | key -> node */
@@ -554,6 +555,12 @@ static void put_subtitle(struct pt_sb *out, const struct fg *g)
         put_text(out, v->filter);
         pt_sb_puts(out, "\"");
     }
+    if (g->through != PT_NOID) {
+        char name[FG_TEXT_CAP];
+        pt_agg_key_text(g->a, v->mode, g->through, name, sizeof name);
+        pt_sb_puts(out, ", stacks through ");
+        put_text(out, name);
+    }
     if (g->omitted)
         pt_sb_printf(out, ", %zu frames under 0.1%% omitted", g->omitted);
     pt_sb_puts(out, "</text>\n");
@@ -616,7 +623,7 @@ static enum pt_err build(struct fg *g)
     uint32_t root;
     enum pt_err e = new_node(g, PT_NOID, FG_ROOT, &root);
     if (!e)
-        e = pt_agg_stacks(g->a, g->v, add_stack, g);
+        e = pt_agg_stacks_through(g->a, g->v, g->through, add_stack, g);
     if (!e)
         e = rank_keys(g);
     if (!e)
@@ -628,9 +635,15 @@ static enum pt_err build(struct fg *g)
 
 enum pt_err pt_flamegraph_render(const struct pt_agg *a, const struct pt_view *v, struct pt_sb *out)
 {
+    return pt_flamegraph_render_through(a, v, PT_NOID, out);
+}
+
+enum pt_err pt_flamegraph_render_through(const struct pt_agg *a, const struct pt_view *v, uint32_t key,
+                                         struct pt_sb *out)
+{
     if (!a || !v || !out || (unsigned)v->mode >= PT_KEY_COUNT)
         return PT_EINVAL;
-    struct fg g = {.a = a, .v = v};
+    struct fg g = {.a = a, .v = v, .through = key};
     pt_sb_init(&g.pool);
     size_t start = out->len;
     enum pt_err e = build(&g);

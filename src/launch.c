@@ -13,10 +13,26 @@
 #define POLL_NS 1000000L /* 1 ms */
 #define GRACE_MS 1000
 
-static void child_exec(char **argv, int report_fd)
+/* The viewer owns the terminal: the child gets no keystrokes and writes
+ * to out_fd instead (-1: keep pytop's stdin/stdout/stderr). */
+static void child_redirect(int out_fd)
+{
+    if (out_fd < 0)
+        return;
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0 && nul != 0) {
+        dup2(nul, 0);
+        close(nul);
+    }
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+}
+
+static void child_exec(char **argv, int report_fd, int out_fd)
 {
     /* if pytop dies, the child must not linger as an orphan it started */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    child_redirect(out_fd);
     execvp(argv[0], argv);
     int e = errno;
     ssize_t w = write(report_fd, &e, sizeof e);
@@ -34,6 +50,13 @@ static int exec_errno(int fd)
     return r == (ssize_t)sizeof e ? e : 0;
 }
 
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static bool exited(pid_t child)
 {
     int status;
@@ -43,24 +66,49 @@ static bool exited(pid_t child)
 /* Errors that mean "not up yet": retry until the deadline. */
 static bool not_yet(enum pt_err err)
 {
+    /* PT_EZOMBIE: exiting, not yet reapable; the next round reaps it */
     return err == PT_ENOTPY || err == PT_ENOINTERP || err == PT_EREAD || err == PT_EINVAL ||
-           err == PT_EGONE;
+           err == PT_EGONE || err == PT_EZOMBIE;
 }
 
-enum pt_err pt_launch(char **argv, pid_t *child, struct pt_target *t, struct pt_sb *why)
+/* The output file, appended to; a symlink at its name is refused. */
+static enum pt_err open_output(const char *output, int *fd, struct pt_sb *why)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0)
+    *fd = -1;
+    if (!output)
+        return PT_OK;
+    *fd = open(output, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (*fd >= 0)
+        return PT_OK;
+    pt_sb_printf(why, "cannot open %s for the command's output: %s", output, strerror(errno));
+    return PT_EIO;
+}
+
+enum pt_err pt_launch(char **argv, const char *output, pid_t *child, struct pt_target *t,
+                      struct pt_sb *why)
+{
+    int p[2], out_fd;
+    enum pt_err oerr = open_output(output, &out_fd, why);
+    if (oerr != PT_OK)
+        return oerr;
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        if (out_fd >= 0)
+            close(out_fd);
         return PT_EIO;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
+        if (out_fd >= 0)
+            close(out_fd);
         return PT_ENOMEM;
     }
     if (pid == 0)
-        child_exec(argv, p[1]);
+        child_exec(argv, p[1], out_fd); /* dup2 clears O_CLOEXEC on 1 and 2 */
     close(p[1]);
+    if (out_fd >= 0)
+        close(out_fd);
     int e = exec_errno(p[0]);
     close(p[0]);
     *child = pid;
@@ -71,7 +119,8 @@ enum pt_err pt_launch(char **argv, pid_t *child, struct pt_target *t, struct pt_
         return PT_EUSAGE;
     }
     struct timespec step = {0, POLL_NS};
-    for (long waited = 0; waited < PT_LAUNCH_WAIT_S * 1000000000L; waited += POLL_NS) {
+    /* a deadline on the clock: each attach attempt takes time too */
+    for (long long deadline = mono_ns() + PT_LAUNCH_WAIT_S * 1000000000LL; mono_ns() < deadline;) {
         struct pt_sb ignore;
         pt_sb_init(&ignore);
         enum pt_err err = pt_target_attach(pid, t, &ignore);

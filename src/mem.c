@@ -37,6 +37,8 @@ size_t pt_mem_readv(const struct pt_mem *mem, const struct pt_mem_piece *pieces,
 static size_t proc_readv_some(pid_t pid, const struct pt_mem_piece *p, size_t n)
 {
     struct iovec local[PIECES_PER_CALL], remote[PIECES_PER_CALL];
+    if (n == 0 || n > PIECES_PER_CALL)
+        return 0;
     for (size_t i = 0; i < n; i++) {
         local[i] = (struct iovec){p[i].buf, p[i].len};
         remote[i] = (struct iovec){(void *)(uintptr_t)p[i].addr, p[i].len};

@@ -187,24 +187,77 @@ static void add_titles(struct pt_sb *out)
     }
 }
 
-static void add_row(const struct pt_agg *a, enum pt_keymode mode, const struct pt_row *r, struct pt_sb *out)
+void pt_report_row_prefix(const struct pt_row *r, char *buf)
 {
-    char own[32], total[32], line[KEY_TEXT_MAX + 64];
+    char own[32], total[32];
     pt_report_duration(r->own_s, own, sizeof own);
     pt_report_duration(r->total_s, total, sizeof total);
-    size_t n = put_pct(line, r->pct_own);
-    line[n++] = ' ';
-    n += put_pct(line + n, r->pct_total);
-    line[n++] = ' ';
-    n += put_right(line + n, own, 7);
-    line[n++] = ' ';
-    n += put_right(line + n, total, 7);
-    line[n++] = ' ';
-    line[n++] = ' ';
-    pt_agg_key_text(a, mode, r->key, line + n, KEY_TEXT_MAX);
+    size_t n = put_pct(buf, r->pct_own);
+    buf[n++] = ' ';
+    n += put_pct(buf + n, r->pct_total);
+    buf[n++] = ' ';
+    n += put_right(buf + n, own, 7);
+    buf[n++] = ' ';
+    n += put_right(buf + n, total, 7);
+    buf[n++] = ' ';
+    buf[n++] = ' ';
+    buf[n] = '\0';
+}
+
+void pt_report_link_prefix(double pct, uint64_t count, char *buf)
+{
+    char digits[24];
+    size_t n = put_pct(buf, pct);
+    buf[n++] = ' ';
+    digits[put_digits(digits, count, 1)] = '\0';
+    n += put_right(buf + n, digits, 7);
+    buf[n++] = ' ';
+    buf[n++] = ' ';
+    buf[n] = '\0';
+}
+
+/* prefix, then the key's text, then a newline. */
+static void add_line(const struct pt_agg *a, enum pt_keymode mode, const char *prefix, uint32_t key,
+                     struct pt_sb *out)
+{
+    char line[KEY_TEXT_MAX + PT_REPORT_PREFIX_MAX + 2];
+    size_t n = strlen(prefix);
+    memcpy(line, prefix, n);
+    pt_agg_key_text(a, mode, key, line + n, KEY_TEXT_MAX);
     n += strlen(line + n);
     line[n++] = '\n';
     pt_sb_add(out, line, n);
+}
+
+static void add_row(const struct pt_agg *a, enum pt_keymode mode, const struct pt_row *r, struct pt_sb *out)
+{
+    char prefix[PT_REPORT_PREFIX_MAX];
+    pt_report_row_prefix(r, prefix);
+    add_line(a, mode, prefix, r->key, out);
+}
+
+static void add_links(const struct pt_agg *a, enum pt_keymode mode, const struct pt_drill_link *l, size_t n,
+                      struct pt_sb *out)
+{
+    char prefix[PT_REPORT_PREFIX_MAX];
+    for (size_t i = 0; i < n; i++) {
+        pt_report_link_prefix(l[i].pct, l[i].count, prefix);
+        add_line(a, mode, prefix, l[i].key, out);
+    }
+}
+
+/* The drill view: the function's row, its callers, then (self) and its callees. */
+static void add_drill(const struct pt_agg *a, enum pt_keymode mode, const struct pt_drill *d, struct pt_sb *out)
+{
+    char prefix[PT_REPORT_PREFIX_MAX];
+    add_row(a, mode, &d->row, out);
+    pt_sb_puts(out, PT_REPORT_CALLERS "\n");
+    add_links(a, mode, d->callers, d->ncallers, out);
+    pt_sb_puts(out, PT_REPORT_CALLEES "\n");
+    pt_report_link_prefix(d->self_pct, d->row.own, prefix);
+    pt_sb_puts(out, prefix);
+    pt_sb_puts(out, PT_REPORT_SELF "\n");
+    add_links(a, mode, d->callees, d->ncallees, out);
 }
 
 void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a, const struct pt_view *v,
@@ -215,6 +268,10 @@ void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a, co
     header_view(h, v, t, out);
     header_state(h, out);
     add_titles(out);
+    if (h->drill) {
+        add_drill(a, v->mode, h->drill, out);
+        return;
+    }
     for (size_t i = 0; i < t->n; i++)
         add_row(a, v->mode, &t->rows[i], out);
 }

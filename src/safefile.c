@@ -41,16 +41,18 @@ static char *temp_name(const char *path)
     return t;
 }
 
-enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bool overwrite,
+/* The data in a fresh temporary file beside path; *tmp names it (free it). */
+static enum pt_err write_temp(const char *path, const char *data, size_t len, char **tmp,
                               struct pt_sb *why)
 {
-    char *tmp = temp_name(path);
-    if (!tmp)
+    *tmp = temp_name(path);
+    if (!*tmp)
         return PT_ENOMEM;
-    int fd = mkstemp(tmp);
+    int fd = mkstemp(*tmp);
     if (fd < 0) {
         enum pt_err err = fail(why, "create a file beside", path, errno);
-        free(tmp);
+        free(*tmp);
+        *tmp = NULL;
         return err;
     }
     fchmod(fd, 0644);
@@ -59,13 +61,86 @@ enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bo
         e = errno ? errno : EIO;
     if (close(fd) != 0 && !e)
         e = errno;
-    if (!e && (overwrite ? rename(tmp, path) : link(tmp, path)) != 0)
-        e = errno;
+    if (!e)
+        return PT_OK;
+    unlink(*tmp);
+    free(*tmp);
+    *tmp = NULL;
+    return fail(why, "write", path, e);
+}
+
+enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bool overwrite,
+                              struct pt_sb *why)
+{
+    char *tmp;
+    enum pt_err err = write_temp(path, data, len, &tmp, why);
+    if (err != PT_OK)
+        return err;
+    int e = (overwrite ? rename(tmp, path) : link(tmp, path)) != 0 ? errno : 0;
     unlink(tmp); /* after link: drop the temporary name; after rename: no-op */
     free(tmp);
     if (e == EEXIST)
         pt_sb_printf(why, "%s already exists (use --force to overwrite)", path);
     else if (e)
         return fail(why, "write", path, e);
+    return e ? PT_EIO : PT_OK;
+}
+
+/* dir/stem.ext for n == 0, else dir/stem-n.ext. */
+static void series_name(const char *dir, const char *stem, const char *ext, unsigned n, struct pt_sb *out)
+{
+    pt_sb_clear(out);
+    pt_sb_printf(out, "%s/%s", dir, stem);
+    if (n)
+        pt_sb_printf(out, "-%u", n);
+    pt_sb_puts(out, ext);
+}
+
+enum pt_err pt_safefile_write_new(const char *dir, const char *stem, const char *ext, const char *data,
+                                  size_t len, struct pt_sb *path, struct pt_sb *why)
+{
+    series_name(dir, stem, ext, 0, path);
+    if (pt_sb_failed(path))
+        return PT_ENOMEM;
+    char *tmp;
+    enum pt_err err = write_temp(path->s, data, len, &tmp, why);
+    if (err != PT_OK)
+        return err;
+    int e = EEXIST;
+    /* link() never replaces and never follows a symlink at the new name:
+     * EEXIST is the probe for "taken" */
+    for (unsigned n = 0; n <= PT_SAFEFILE_MAX_SUFFIX && e == EEXIST; n++) {
+        series_name(dir, stem, ext, n, path);
+        e = pt_sb_failed(path) ? ENOMEM : link(tmp, path->s) == 0 ? 0 : errno;
+    }
+    unlink(tmp);
+    free(tmp);
+    if (e == EEXIST)
+        pt_sb_printf(why, "%s/%s%s and %u numbered variants all exist", dir, stem, ext,
+                     PT_SAFEFILE_MAX_SUFFIX);
+    else if (e)
+        return fail(why, "write", path->s ? path->s : stem, e);
+    return e ? PT_EIO : PT_OK;
+}
+
+enum pt_err pt_safefile_create_new(const char *dir, const char *stem, const char *ext,
+                                   struct pt_sb *path, struct pt_sb *why)
+{
+    int e = EEXIST;
+    /* O_EXCL: an existing name, a symlink included (dangling or not), is EEXIST */
+    for (unsigned n = 0; n <= PT_SAFEFILE_MAX_SUFFIX && e == EEXIST; n++) {
+        series_name(dir, stem, ext, n, path);
+        if (pt_sb_failed(path))
+            return PT_ENOMEM;
+        int fd = open(path->s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        e = fd < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    if (e == EEXIST)
+        pt_sb_printf(why, "%s/%s%s and %u numbered variants all exist", dir, stem, ext,
+                     PT_SAFEFILE_MAX_SUFFIX);
+    else if (e)
+        return fail(why, "create", path->s, e);
     return e ? PT_EIO : PT_OK;
 }

@@ -38,7 +38,7 @@ enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, st
     pt_sb_init(&s->cmdline);
     enum pt_err err;
     if (o->command)
-        err = pt_launch(o->command, &s->child, &s->target, why);
+        err = pt_launch(o->command, o->child_output, &s->child, &s->target, why);
     else
         err = pt_target_attach(o->pid, &s->target, why);
     if (err != PT_OK) {

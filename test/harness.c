@@ -244,7 +244,8 @@ int main(void)
                                       suite_layout,    suite_cli,    suite_live, suite_errors,
                                       suite_threadnames, suite_attach, suite_ring, suite_sampler, suite_subprocs,
                                       suite_aggregate, suite_report,
-                                      suite_flamegraph};
+                                      suite_ui_render, suite_viewer,
+                                      suite_flamegraph, suite_batch, suite_accuracy};
     SRunner *sr = srunner_create(suites[0]());
     for (size_t i = 1; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());

@@ -28,6 +28,10 @@ Suite *suite_ring(void);
 Suite *suite_sampler(void);
 Suite *suite_subprocs(void);
 Suite *suite_flamegraph(void);
+Suite *suite_ui_render(void);
+Suite *suite_viewer(void);
+Suite *suite_batch(void);
+Suite *suite_accuracy(void);
 
 struct py_interp {
     const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */

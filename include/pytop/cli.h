@@ -40,6 +40,9 @@ struct pt_options {
     long iterations;      /* batch tables to print; 0: no limit */
     double duration;      /* seconds to run; 0: no limit */
     const char *collapsed, *flamegraph; /* output files, or NULL */
+    const char *dump_dir; /* --dump-dir: where the viewer's d and F keys write; NULL: "." */
+    const char *child_output; /* not an option: set by the viewer so that a launched
+                                 command's stdout/stderr go to this file; NULL: pass through */
 };
 
 /* Parse argv. On PT_EUSAGE, msg says what was wrong. */

@@ -29,6 +29,7 @@ enum pt_err {
     PT_ENOMEM,       /* out of memory */
     PT_EIO,          /* a file of ours or of /proc could not be read */
     PT_ESELF,        /* asked to read pytop itself */
+    PT_ENOTTY,       /* the viewer needs a terminal: stdin/stdout not a tty, or TERM unset/unknown */
     PT_ERR_COUNT
 };
 

@@ -40,5 +40,10 @@
 #include "pytop/util.h"
 
 enum pt_err pt_flamegraph_render(const struct pt_agg *a, const struct pt_view *v, struct pt_sb *out);
+/* The same, only the stacks that contain key (pt_agg_stacks_through: the
+ * viewer's F key in a drill view); the subtitle names the key. key
+ * PT_NOID: all stacks, as pt_flamegraph_render. */
+enum pt_err pt_flamegraph_render_through(const struct pt_agg *a, const struct pt_view *v, uint32_t key,
+                                         struct pt_sb *out);
 
 #endif

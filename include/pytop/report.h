@@ -35,6 +35,19 @@
  *   7 columns (pt_report_duration), two spaces, then the key's text
  *   (pt_agg_key_text: in function mode the line shown is the function's
  *   first line). Control characters in any name print as '?'.
+ *
+ * A drill-down view (the viewer's dump while drilled: h->drill set)
+ * prints, after the titles, the function's own row, then
+ *   Callers: %Share Samples Function
+ *   <one line per caller: "(root)" when the function was outermost>
+ *   Callees: %Share Samples Function
+ *   <"(self)": samples in the function's own code, then one line per callee>
+ * where a link line is %Share as %6.1f (share of the function's total),
+ * the sample count right-aligned in 7 columns, two spaces and the key's
+ * text: "  66.7      80  query (/srv/db.py:20)". The viewer draws the
+ * same lines with the same prefixes (pt_report_row_prefix,
+ * pt_report_link_prefix), so a dump and the screen agree to the byte
+ * wherever the screen did not have to shorten a name.
  */
 #ifndef PYTOP_REPORT_H
 #define PYTOP_REPORT_H
@@ -62,11 +75,22 @@ struct pt_report_header {
     double gil_pct;           /* share of ticks in which some thread held the GIL */
     bool exited;              /* the process has exited */
     const char *state;        /* extra state ("FROZEN", drill path...), or NULL */
+    const struct pt_drill *drill; /* a drill view: print it instead of the table's rows */
 };
 
 /* Append header and table for view v to out (t from pt_agg_table(a, v)). */
 void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a,
                     const struct pt_view *v, const struct pt_table *t, struct pt_sb *out);
+
+/* The text before the name on a row line ("  45.2   60.0   4.52s   6.01s  ",
+ * 31 characters) and on a drill link line ("  66.7      80  ", 16).
+ * buf holds at least PT_REPORT_PREFIX_MAX bytes; NUL-terminated. */
+#define PT_REPORT_PREFIX_MAX 64
+void pt_report_row_prefix(const struct pt_row *r, char *buf);
+void pt_report_link_prefix(double pct, uint64_t count, char *buf);
+#define PT_REPORT_CALLERS "Callers: %Share Samples Function"
+#define PT_REPORT_CALLEES "Callees: %Share Samples Function"
+#define PT_REPORT_SELF "(self)"
 
 /* A duration as the OwnTime/TotalTime columns show it, at most 6
  * characters below 100 hours: "0.00s".."9.99s", "10.0s".."59.9s",

@@ -19,4 +19,19 @@
 enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bool overwrite,
                               struct pt_sb *why);
 
+/* Numbered series (the viewer's dumps): a new file named dir/stem+ext, or
+ * when that name is taken (by anything, a symlink included)
+ * dir/stem-1+ext, dir/stem-2+ext, ...: the first free one, up to
+ * PT_SAFEFILE_MAX_SUFFIX. Never overwrites, never follows a symlink.
+ * path receives the name used (cleared first). */
+#define PT_SAFEFILE_MAX_SUFFIX 999u
+/* Written whole or not at all (temporary file, then link(2); EEXIST
+ * moves on to the next name). */
+enum pt_err pt_safefile_write_new(const char *dir, const char *stem, const char *ext, const char *data,
+                                  size_t len, struct pt_sb *path, struct pt_sb *why);
+/* Created empty (open O_CREAT|O_EXCL|O_NOFOLLOW), for a file another
+ * process then appends to. */
+enum pt_err pt_safefile_create_new(const char *dir, const char *stem, const char *ext,
+                                   struct pt_sb *path, struct pt_sb *why);
+
 #endif
