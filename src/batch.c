@@ -39,9 +39,15 @@ static enum pt_err print_table(struct pt_session *s, const struct pt_options *o,
     struct pt_report_header h;
     char mode[64];
     pt_session_header(s, o, &h, mode, sizeof mode);
-    struct pt_sb out;
+    struct pt_sb out, split;
     pt_sb_init(&out);
+    pt_sb_init(&split);
+    if (o->subprocesses) {
+        pt_session_split(s, v, &split);
+        h.split = split.s ? split.s : "";
+    }
     pt_report_text(&h, s->agg, v, t, &out);
+    pt_sb_free(&split);
     pt_sb_puts(&out, "\n");
     err = pt_sb_failed(&out) ? PT_ENOMEM : PT_OK;
     if (err == PT_OK && (fwrite(out.s, 1, out.len, stdout) != out.len || fflush(stdout) != 0))

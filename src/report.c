@@ -163,6 +163,15 @@ static void header_view(const struct pt_report_header *h, const struct pt_view *
                  yes_no(v->idle), yes_no(v->gil_only));
 }
 
+static void header_split(const struct pt_report_header *h, struct pt_sb *out)
+{
+    if (!h->split)
+        return;
+    pt_sb_puts(out, "processes: ");
+    add_clean(out, *h->split ? h->split : "none");
+    pt_sb_puts(out, "\n");
+}
+
 static void header_state(const struct pt_report_header *h, struct pt_sb *out)
 {
     bool state = h->state && *h->state;
@@ -266,6 +275,7 @@ void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a, co
     header_process(h, out);
     header_sampling(h, out);
     header_view(h, v, t, out);
+    header_split(h, out);
     header_state(h, out);
     add_titles(out);
     if (h->drill) {

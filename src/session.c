@@ -72,6 +72,74 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Remember which process a thread id belongs to (for the split). */
+static void note_owner(struct pt_session *s, uint32_t tid, uint32_t pid)
+{
+    for (size_t i = s->nowner; i-- > 0;)
+        if (s->owner[i].tid == tid) {
+            s->owner[i].pid = pid;
+            return;
+        }
+    if (s->nowner == s->owner_cap) {
+        size_t cap = s->owner_cap ? s->owner_cap * 2 : 32;
+        struct pt_tidpid *v = realloc(s->owner, cap * sizeof *v);
+        if (!v)
+            return;
+        s->owner = v;
+        s->owner_cap = cap;
+    }
+    s->owner[s->nowner++] = (struct pt_tidpid){tid, pid};
+}
+
+static uint32_t owner_of(const struct pt_session *s, uint32_t tid)
+{
+    for (size_t i = 0; i < s->nowner; i++)
+        if (s->owner[i].tid == tid)
+            return s->owner[i].pid;
+    return 0;
+}
+
+struct share {
+    uint32_t pid;
+    uint64_t samples;
+};
+
+static int by_samples(const void *a, const void *b)
+{
+    const struct share *x = a, *y = b;
+    if (x->samples != y->samples)
+        return x->samples < y->samples ? 1 : -1;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+void pt_session_split(const struct pt_session *s, const struct pt_view *v, struct pt_sb *out)
+{
+    struct pt_thread_share *th = NULL;
+    size_t n = 0;
+    if (pt_agg_threads(s->agg, v, &th, &n) != PT_OK)
+        return;
+    struct share *sh = calloc(n ? n : 1, sizeof *sh);
+    size_t k = 0;
+    uint64_t total = 0;
+    for (size_t i = 0; sh && i < n; i++) {
+        uint32_t pid = owner_of(s, th[i].tid);
+        size_t j = 0;
+        while (j < k && sh[j].pid != pid)
+            j++;
+        if (j == k)
+            sh[k++] = (struct share){pid, 0};
+        sh[j].samples += th[i].samples;
+        total += th[i].samples;
+    }
+    if (sh)
+        qsort(sh, k, sizeof *sh, by_samples);
+    for (size_t j = 0; sh && j < k; j++)
+        pt_sb_printf(out, "%s%u %.1f%%", j ? ", " : "", sh[j].pid,
+                     total ? 100.0 * (double)sh[j].samples / (double)total : 0.0);
+    free(sh);
+    free(th);
+}
+
 void pt_session_drain(struct pt_session *s)
 {
     if (s->follow)
@@ -82,8 +150,11 @@ void pt_session_drain(struct pt_session *s)
     size_t n;
     while ((n = pt_ring_pop(&s->ring, s->words, RECORD_MAX)) != 0) {
         struct pt_sample smp;
-        if (n != SIZE_MAX && pt_sample_decode(s->words, n, &smp))
+        if (n != SIZE_MAX && pt_sample_decode(s->words, n, &smp)) {
             pt_agg_add(s->agg, &smp);
+            if (s->follow)
+                note_owner(s, smp.tid, smp.pid);
+        }
     }
     if (gone)
         s->exited = true;
@@ -156,5 +227,8 @@ void pt_session_close(struct pt_session *s)
     s->attached = false;
     free(s->words);
     s->words = NULL;
+    free(s->owner);
+    s->owner = NULL;
+    s->nowner = s->owner_cap = 0;
     pt_sb_free(&s->cmdline);
 }

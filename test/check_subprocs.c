@@ -48,6 +48,25 @@ START_TEST(pool_workers_followed)
     while (p > out && p[-1] >= '0' && p[-1] <= '9')
         p--;
     ck_assert_msg(atoi(p) >= 3, "expected the parent and 2 workers:\n%s", out);
+    /* the per-process split: one entry per process, shares adding to 100 */
+    const char *split = strstr(out, "\nprocesses: ");
+    ck_assert_msg(split, "no per-process split line:\n%s", out);
+    double sum = 0;
+    int entries = 0;
+    for (const char *q = split + 13; *q && *q != '\n';) {
+        unsigned pid;
+        double pct;
+        int used = 0;
+        if (sscanf(q, "%u %lf%%%n", &pid, &pct, &used) != 2 || used == 0)
+            break;
+        sum += pct;
+        entries++;
+        q += used;
+        while (*q == ',' || *q == ' ')
+            q++;
+    }
+    ck_assert_msg(entries >= 2 && sum > 99.0 && sum < 101.0, "split: %d entries, %.1f%%:\n%s",
+                  entries, sum, out);
     free(out);
 
     out = run_pool(py, false, &rc);

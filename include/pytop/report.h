@@ -28,7 +28,9 @@
  *   pt_sortcol_name, " reversed" appended when reversed), filter (quoted,
  *   or none), thread (tid or all), key mode (function/line), idle and
  *   gil-only (yes/no).
- * Line 4, only when the process exited or a state is given: "state: "
+ * With --subprocesses, a line "processes: 4242 61.0%, 4250 39.0%": each
+ *   sampled process and its share of the window's samples, largest first.
+ * Then, only when the process exited or a state is given: "state: "
  *   then "process exited" and/or the state, joined by "; ".
  * Titles: the sort columns' titles (pt_sortcol_title) in column order.
  * Rows: %Own and %Total as %6.1f (half up), OwnTime and TotalTime right-aligned in
@@ -75,6 +77,7 @@ struct pt_report_header {
     double gil_pct;           /* share of ticks in which some thread held the GIL */
     bool exited;              /* the process has exited */
     const char *state;        /* extra state ("FROZEN", drill path...), or NULL */
+    const char *split;        /* per-process shares ("4242 61.0%, ..."), or NULL */
     const struct pt_drill *drill; /* a drill view: print it instead of the table's rows */
 };
 

@@ -39,6 +39,12 @@ struct pt_session {
     bool exited;            /* the target has gone */
     struct pt_sampler_stats final; /* the sampler's counters once it stopped */
     uint32_t *words;        /* scratch for one ring record */
+    struct pt_tidpid *owner; /* which process each sampled thread belongs to */
+    size_t nowner, owner_cap;
+};
+
+struct pt_tidpid {
+    uint32_t tid, pid;
 };
 
 /* Attach to o->pid, or launch o->command and attach to it once its
@@ -53,6 +59,10 @@ void pt_session_drain(struct pt_session *s);
 /* Fill the header facts for a report. mode_buf holds the mode text. */
 void pt_session_header(const struct pt_session *s, const struct pt_options *o,
                        struct pt_report_header *h, char *mode_buf, size_t cap);
+
+/* Per-process shares of the view's window ("4242 61.0%, 4250 39.0%",
+ * largest first), for --subprocesses. */
+void pt_session_split(const struct pt_session *s, const struct pt_view *v, struct pt_sb *out);
 
 /* The view the command-line options ask for. */
 void pt_session_view(const struct pt_options *o, struct pt_view *v);
