@@ -37,9 +37,15 @@ until grep -q READY "$out" 2>/dev/null; do
     sleep 0.1
 done
 
-echo "=== pytop --once $pid        (every thread's stack, once)"
-./pytop --once "$pid"
-echo
-echo "=== pytop -b -d 1 -n 3 $pid   (where the time goes: three 1-second tables)"
-./pytop -b -d 1 -n 3 "$pid"
-echo "The interactive viewer is on its way; until then use -b (batch) and --once."
+if [ -t 0 ] && [ -t 1 ] && [ -n "${TERM:-}" ] && [ "${TERM:-}" != dumb ]; then
+    echo "Starting the viewer on the demo workload (pid $pid): press ? for keys, q to quit."
+    sleep 1
+    ./pytop "$pid"
+else
+    # no terminal (CI, a pipe): show the same thing as text
+    echo "=== pytop --once $pid        (every thread's stack, once)"
+    ./pytop --once "$pid"
+    echo
+    echo "=== pytop -b -d 1 -n 3 $pid   (where the time goes: three 1-second tables)"
+    ./pytop -b -d 1 -n 3 "$pid"
+fi
