@@ -9,7 +9,7 @@
  * made up by sampling back-to-back.
  *
  * Consistency: in blocking mode each Python thread is paused with ptrace
- * (PTRACE_SEIZE once, PTRACE_INTERRUPT around its own walk only) and
+ * (PTRACE_SEIZE + PTRACE_INTERRUPT around its own walk only, PTRACE_DETACH after) and
  * resumed right after; in non-blocking mode stacks are read live and, on
  * versions whose frames are heap objects (<= 3.10), a stack whose top
  * changed while it was read is counted invalid, never passed off as good.
