@@ -189,50 +189,13 @@ static pid_t start_target(const struct py_interp *py, const char *counters)
     return harness_start_target(py->path, args, START_TIMEOUT_S);
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static char *read_file(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return NULL;
-    size_t cap = 8192, n = 0;
-    char *buf = malloc(cap);
-    ssize_t got;
-    while (buf && (got = read(fd, buf + n, cap - n - 1)) > 0) {
-        n += (size_t)got;
-        if (cap - n < 2) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    close(fd);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
 /* The target's counters: read until two reads in a row agree (the target
  * rewrites them in place every few ms). */
 static bool read_counters(const char *path, double c[3])
 {
     double prev[3] = {-1, -1, -1};
     for (int tries = 0; tries < 200; tries++) {
-        char *s = read_file(path);
+        char *s = harness_read_file(path);
         double v[3];
         bool ok = s && sscanf(s, "%lf %lf %lf", &v[0], &v[1], &v[2]) == 3;
         free(s);
@@ -242,7 +205,7 @@ static bool read_counters(const char *path, double c[3])
         }
         if (ok)
             memcpy(prev, v, sizeof v);
-        sleep_ms(1);
+        harness_sleep_ms(1);
     }
     return false;
 }
@@ -250,7 +213,7 @@ static bool read_counters(const char *path, double c[3])
 /* How many tables the output file holds so far. */
 static int tables_in(const char *path)
 {
-    char *s = read_file(path);
+    char *s = harness_read_file(path);
     int n = 0;
     for (const char *p = s; p && (p = strstr(p, "\n%Own %Total OwnTime TotalTime Function\n")) != NULL; p++)
         n++;
@@ -314,7 +277,7 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
     double a[3] = {0}, b[3] = {0};
     int first = -1, last = -1, status = 0;
     bool ok = true, ended = false;
-    long deadline = now_ms() + RUN_TIMEOUT_S * 1000L;
+    long deadline = harness_now_ms() + RUN_TIMEOUT_S * 1000L;
     while (ok) {
         ended = waitpid(p, &status, WNOHANG) == p; /* then look once more */
         int n = tables_in(out);
@@ -328,16 +291,16 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
         }
         if (ended)
             break;
-        if (now_ms() > deadline) {
+        if (harness_now_ms() > deadline) {
             kill(p, SIGKILL);
             waitpid(p, &status, 0);
             ok = bad(why, "pytop -t 3.25 did not exit");
         }
-        sleep_ms(2);
+        harness_sleep_ms(2);
     }
     if (!ended && ok)
         ok = bad(why, "pytop did not end");
-    char *text = read_file(out), *etext = read_file(err);
+    char *text = harness_read_file(out), *etext = harness_read_file(err);
     if (ok && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
         ok = bad(why, "pytop ended with status %#x: %s", status, etext ? etext : "");
     struct final_table t1 = {0};

@@ -65,45 +65,6 @@ static char *xprintf(const char *fmt, ...)
     return s;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (cap - n < 2) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
 static bool write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -115,7 +76,7 @@ static bool write_text(const char *path, const char *text)
 
 static bool same_text(const char *path, const char *want)
 {
-    char *got = read_file(path);
+    char *got = harness_read_file(path);
     bool same = got && strcmp(got, want) == 0;
     free(got);
     return same;
@@ -169,7 +130,7 @@ static bool no_temp_files(const char *dir, char *why)
  * there is none or more than one. */
 static int marker_line(const char *path, const char *marker)
 {
-    char *text = read_file(path);
+    char *text = harness_read_file(path);
     if (!text)
         return -1;
     char want[128];
@@ -324,33 +285,33 @@ static pid_t spawn_bg(char *const argv[], const char *outpath, const char *errpa
  * *status when it ended by itself. */
 static bool wait_bg(pid_t pid, long timeout_ms, int *status)
 {
-    long deadline = now_ms() + timeout_ms;
+    long deadline = harness_now_ms() + timeout_ms;
     for (;;) {
         pid_t r = waitpid(pid, status, WNOHANG);
         if (r == pid)
             return true;
         if (r < 0 && errno != EINTR)
             return false;
-        if (now_ms() > deadline) {
+        if (harness_now_ms() > deadline) {
             kill(pid, SIGKILL);
             waitpid(pid, status, 0);
             return false;
         }
-        sleep_ms(10);
+        harness_sleep_ms(10);
     }
 }
 
 /* Wait until the file holds text (a table has been printed), bounded. */
 static bool wait_for_text(const char *path, const char *text, long timeout_ms)
 {
-    long deadline = now_ms() + timeout_ms;
-    while (now_ms() < deadline) {
-        char *s = read_file(path);
+    long deadline = harness_now_ms() + timeout_ms;
+    while (harness_now_ms() < deadline) {
+        char *s = harness_read_file(path);
         bool found = s && strstr(s, text);
         free(s);
         if (found)
             return true;
-        sleep_ms(20);
+        harness_sleep_ms(20);
     }
     return false;
 }
@@ -991,7 +952,7 @@ static bool work_start(struct work *w, const struct py_interp *py, char *why)
     w->pid = start_script(py, w->script, extra, &w->cmdline);
     if (w->pid <= 0)
         return bad(why, "%s: batch_work.py did not print READY", py->label);
-    char *t = read_file(w->tids);
+    char *t = harness_read_file(w->tids);
     bool ok = t && sscanf(t, "main %d\nworker %d", &w->main_tid, &w->worker_tid) == 2;
     free(t);
     return ok ? true : bad(why, "batch_work.py wrote no thread ids");
@@ -1453,7 +1414,7 @@ static void folded_free(struct folded *f)
 static bool parse_folded(const char *path, struct folded *f, char *why)
 {
     *f = (struct folded){0};
-    char *text = read_file(path);
+    char *text = harness_read_file(path);
     if (!text)
         return bad(why, "cannot read %s", path);
     size_t n;
@@ -1776,16 +1737,16 @@ START_TEST(batch_launch)
                     (char *)py->path, "-B", "-s", script, pidfile, word, NULL};
     char *out = NULL, *err = NULL;
     int rc = ok ? harness_run(argv, &out, &err, RUN_TIMEOUT_S) : -1;
-    char *pidtext = read_file(pidfile);
+    char *pidtext = harness_read_file(pidfile);
     pid_t child = pidtext ? (pid_t)atoi(pidtext) : 0;
     free(pidtext);
     /* the child must be gone now that pytop has returned; give the kernel
      * a moment to remove it, then clean up whatever is left */
     bool lingered = false;
     if (child > 0) {
-        long deadline = now_ms() + 5000;
-        while (pid_is_script(child, "batch_launch.py") && now_ms() < deadline)
-            sleep_ms(20);
+        long deadline = harness_now_ms() + 5000;
+        while (pid_is_script(child, "batch_launch.py") && harness_now_ms() < deadline)
+            harness_sleep_ms(20);
         lingered = pid_is_script(child, "batch_launch.py");
         if (lingered)
             kill(child, SIGKILL);
@@ -1867,7 +1828,7 @@ START_TEST(batch_launch_errors)
         kill(left1, SIGKILL);
     if (left2 > 0)
         kill(left2, SIGKILL);
-    char *err1 = read_file(e1), *err2 = read_file(e2), *out1 = read_file(o1), *out2 = read_file(o2);
+    char *err1 = harness_read_file(e1), *err2 = harness_read_file(e2), *out1 = harness_read_file(o1), *out2 = harness_read_file(o2);
     if (ok && (!end1 || !WIFEXITED(st1) || WEXITSTATUS(st1) != 5))
         ok = bad(why, "-- sleep %s: did not exit with 5 (%s, status %d); stderr: %s", short_arg,
                  end1 ? "ended" : "had to be killed", st1, err1 ? err1 : "");
@@ -1931,7 +1892,7 @@ static char stopped_thread(pid_t pid, int *tid)
 
 static long read_beat(const char *path)
 {
-    char *s = read_file(path);
+    char *s = harness_read_file(path);
     long v = s ? strtol(s, NULL, 10) : -1;
     free(s);
     return v;
@@ -1941,17 +1902,17 @@ static long read_beat(const char *path)
  * next 300 ms, and its heartbeat moves on (bounded wait). */
 static bool target_runs(const struct work *w, const char *after, char *why)
 {
-    long until = now_ms() + 300;
+    long until = harness_now_ms() + 300;
     do {
         int tid = 0;
         char st = stopped_thread(w->pid, &tid);
         if (st)
             return bad(why, "after %s: thread %d of the target is in state '%c'", after, tid, st);
-        sleep_ms(10);
-    } while (now_ms() < until);
-    long b0 = read_beat(w->beat), deadline = now_ms() + 15000;
-    while (read_beat(w->beat) <= b0 && now_ms() < deadline)
-        sleep_ms(20);
+        harness_sleep_ms(10);
+    } while (harness_now_ms() < until);
+    long b0 = read_beat(w->beat), deadline = harness_now_ms() + 15000;
+    while (read_beat(w->beat) <= b0 && harness_now_ms() < deadline)
+        harness_sleep_ms(20);
     if (read_beat(w->beat) <= b0)
         return bad(why, "after %s: the target made no progress for 15 s (heartbeat stuck at %ld)", after,
                    b0);
@@ -1977,12 +1938,12 @@ static bool t_signals(struct work *w, char *why)
         if (p < 0)
             return bad(why, "fork failed");
         bool sampling = wait_for_text(out, TITLES, 20000);
-        sleep_ms(rand() % 200);
+        harness_sleep_ms(rand() % 200);
         kill(p, sigs[k]);
         int status = 0;
         bool ended = wait_bg(p, 15000, &status);
         const char *name = strsignal(sigs[k]);
-        char *e = read_file(err);
+        char *e = harness_read_file(err);
         if (!sampling)
             ok = bad(why, "pytop --blocking printed no table within 20 s: %s", e ? e : "");
         else if (!ended)
@@ -1996,7 +1957,7 @@ static bool t_signals(struct work *w, char *why)
             ok = bad(why, "%s: --collapsed: %s", name, sub);
         folded_free(&f);
         if (ok) {
-            char *text = read_file(out);
+            char *text = harness_read_file(out);
             struct output o;
             if (!parse_output(text, &o, sub) || o.n == 0)
                 ok = bad(why, "%s: the output does not parse: %s", name, sub);
@@ -2006,7 +1967,7 @@ static bool t_signals(struct work *w, char *why)
             free(text);
         }
         if (!ok) {
-            char *text = read_file(out), *etext = read_file(err), *ftext = read_file(folded);
+            char *text = harness_read_file(out), *etext = harness_read_file(err), *ftext = harness_read_file(folded);
             dump(name, text, etext);
             fprintf(stderr, "---- %s ----\n%s----\n", folded, ftext ? ftext : "(none)");
             free(text), free(etext), free(ftext);
@@ -2027,7 +1988,7 @@ static bool t_sigkill(struct work *w, char *why)
 {
     char pidarg[16], out[PATH_MAX], err[PATH_MAX];
     snprintf(pidarg, sizeof pidarg, "%d", (int)w->pid);
-    unsigned seed = (unsigned)getpid() ^ (unsigned)now_ms();
+    unsigned seed = (unsigned)getpid() ^ (unsigned)harness_now_ms();
     srand(seed);
     printf("batch sigkill: seed %u\n", seed);
     bool ok = true;
@@ -2043,7 +2004,7 @@ static bool t_sigkill(struct work *w, char *why)
         int delay = rand() % 400;
         if (i % 2)
             tables_seen += wait_for_text(out, TITLES, 20000), delay = rand() % 150;
-        sleep_ms(delay);
+        harness_sleep_ms(delay);
         kill(p, SIGKILL);
         int status;
         waitpid(p, &status, 0);

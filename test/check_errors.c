@@ -41,13 +41,6 @@ static bool bad(char *why, const char *fmt, ...)
     return false;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 struct result {
     int rc;
     char *out, *err;
@@ -221,7 +214,7 @@ static bool wait_exec(pid_t pid)
         return false;
     self[n] = '\0';
     snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
-    for (long end = now_ms() + WAIT_MS; now_ms() < end; usleep(2000)) {
+    for (long end = harness_now_ms() + WAIT_MS; harness_now_ms() < end; usleep(2000)) {
         n = readlink(path, exe, sizeof exe - 1);
         if (n > 0 && (exe[n] = '\0', strcmp(exe, self) != 0))
             return true;
@@ -254,7 +247,7 @@ START_TEST(zombie)
     /* Not reaped yet: it stays a zombie until waitpid below. */
     char state = 0;
     unsigned long flags;
-    for (long end = now_ms() + WAIT_MS; now_ms() < end && state != 'Z'; usleep(1000))
+    for (long end = harness_now_ms() + WAIT_MS; harness_now_ms() < end && state != 'Z'; usleep(1000))
         if (!proc_stat(pid, &state, &flags))
             state = 0;
     char why[WHY_MAX] = "";
@@ -402,8 +395,8 @@ static bool race_exit(const struct py_interp *py, const char *delay, char *why)
     if (pid <= 0)
         return bad(why, "vanish.py did not start");
     bool gone = false, ok = true;
-    long end = now_ms() + WAIT_MS;
-    while (ok && !gone && now_ms() < end)
+    long end = harness_now_ms() + WAIT_MS;
+    while (ok && !gone && harness_now_ms() < end)
         ok = one_racing_run(pid, &gone, why);
     harness_stop_target(pid);
     return ok && !gone ? bad(why, "the target never showed as gone") : ok;

@@ -155,13 +155,6 @@ static bool bad(char *why, const char *fmt, ...)
     return false;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
@@ -582,7 +575,7 @@ static bool poll_until_stable(struct expect *e, char *why, char **last)
     char pidarg[16];
     snprintf(pidarg, sizeof pidarg, "%d", (int)e->pid);
     char *argv[] = {(char *)harness_pytop(), "--once", pidarg, NULL};
-    long deadline = now_ms() + POLL_DEADLINE_MS;
+    long deadline = harness_now_ms() + POLL_DEADLINE_MS;
     int passes = 0, stale = 0;
     *last = NULL;
     for (;;) {
@@ -595,7 +588,7 @@ static bool poll_until_stable(struct expect *e, char *why, char **last)
         passes = ok ? passes + 1 : 0;
         if (passes >= STABLE_PASSES)
             return true;
-        if (stale >= STALE_FAILURES || now_ms() > deadline)
+        if (stale >= STALE_FAILURES || harness_now_ms() > deadline)
             return false;
         usleep(POLL_PAUSE_US);
     }

@@ -192,13 +192,6 @@ static size_t rows(const struct screen *s, char **out)
     return n;
 }
 
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void nap_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -210,11 +203,11 @@ typedef bool (*screen_pred)(const struct screen *s, const void *arg);
 /* Poll the screen until pred holds; fail with the last screen if it never does. */
 static void wait_for(struct screen *s, bool escapes, screen_pred pred, const void *arg, const char *what)
 {
-    for (long end = now_ms() + WAIT_MS;;) {
+    for (long end = harness_now_ms() + WAIT_MS;;) {
         grab(s, escapes);
         if (pred(s, arg))
             return;
-        if (now_ms() > end)
+        if (harness_now_ms() > end)
             break;
         nap_ms(POLL_MS);
     }
@@ -701,7 +694,7 @@ static void tour_help(struct screen *s, struct covered *c)
 static void tour_resize(struct screen *s)
 {
     DO("resize-window", "-t", "main", "-x", "10", "-y", "5");
-    for (long end = now_ms() + WAIT_MS; now_ms() < end; nap_ms(POLL_MS)) {
+    for (long end = harness_now_ms() + WAIT_MS; harness_now_ms() < end; nap_ms(POLL_MS)) {
         grab(s, false);
         if (s->n == 5 && strncmp(s->line[0], "pid ", 4) == 0 && strlen(s->line[0]) <= 10)
             break;
@@ -720,7 +713,7 @@ static void tour_freeze(struct screen *s, struct covered *c)
     until_header(s, 3, "FROZEN", false);
     struct screen a = {0};
     grab(&a, false);
-    for (long end = now_ms() + 1500; now_ms() < end; nap_ms(100)) { /* three refreshes at -d 0.5 */
+    for (long end = harness_now_ms() + 1500; harness_now_ms() < end; nap_ms(100)) { /* three refreshes at -d 0.5 */
         grab(s, false);
         ck_assert_str_eq(s->raw, a.raw);
     }
@@ -792,7 +785,7 @@ START_TEST(target_exits_while_viewed)
     until_status(&s, "the command's output goes to ");
     char log[512], *out = NULL;
     snprintf(log, sizeof log, "%s", strstr(status(&s), " to ") + 4);
-    for (long end = now_ms() + WAIT_MS; now_ms() < end && !(out && strstr(out, "READY")); nap_ms(POLL_MS)) {
+    for (long end = harness_now_ms() + WAIT_MS; harness_now_ms() < end && !(out && strstr(out, "READY")); nap_ms(POLL_MS)) {
         free(out);
         out = NULL;
         pt_read_file(log, &out, NULL);
@@ -811,7 +804,7 @@ START_TEST(target_exits_while_viewed)
     until_status(&s, "exited: the view is frozen");
     struct screen a = {0};
     grab(&a, false);
-    for (long end = now_ms() + 1000; now_ms() < end; nap_ms(100)) {
+    for (long end = harness_now_ms() + 1000; harness_now_ms() < end; nap_ms(100)) {
         grab(&s, false);
         ck_assert_str_eq(s.raw, a.raw);
     }

@@ -1,6 +1,8 @@
 /* harness — the test runner's main, interpreter discovery, process helpers. */
 #include "harness.h"
 
+#include "pytop/util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -225,6 +227,26 @@ void harness_stop_target(pid_t pid)
         return;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+}
+
+long harness_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void harness_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+char *harness_read_file(const char *path)
+{
+    char *text = NULL;
+    return pt_read_file(path, &text, NULL) == PT_OK ? text : NULL;
 }
 
 int main(void)

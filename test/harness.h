@@ -58,4 +58,10 @@ int harness_run(char *const argv[], char **out, char **err, int timeout_s);
 pid_t harness_start_target(const char *python, char *const args[], int timeout_s);
 void harness_stop_target(pid_t pid);
 
+/* CLOCK_MONOTONIC in milliseconds; sleep that resumes after signals. */
+long harness_now_ms(void);
+void harness_sleep_ms(long ms);
+/* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
+char *harness_read_file(const char *path);
+
 #endif
