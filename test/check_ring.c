@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "harness.h"
@@ -14,11 +15,28 @@
 #define ITEMS 400000u
 #define MAXLEN 40u
 
+/* The two sides pace each other so the test stresses the same way however
+ * the machine schedules them: the consumer stalls every STALL_EVERY records
+ * until the producer has hit a full ring, and the producer, after each
+ * drop, waits until the consumer has drained it. Both full and flowing
+ * rings therefore occur on every run, not only on an idle machine. */
+#define STALL_EVERY 4096u
+
 struct stress {
     struct pt_ring ring;
     _Atomic bool done;
-    uint64_t offered;
+    _Atomic uint64_t got;   /* records the consumer has taken */
+    _Atomic uint64_t drops; /* pushes the producer saw refused */
+    _Atomic bool draining;  /* the producer waits for the consumer */
 };
+
+static void wait_drained(struct stress *s)
+{
+    atomic_store(&s->draining, true);
+    while (atomic_load(&s->got) < atomic_load(&s->ring.pushed))
+        sched_yield();
+    atomic_store(&s->draining, false);
+}
 
 /* Record: seq, len-dependent payload, checksum. Length varies with seq so
  * records wrap around the ring's end at every possible offset. */
@@ -54,9 +72,10 @@ static void *producer(void *arg)
     uint32_t w[MAXLEN + 3];
     for (uint32_t seq = 0; seq < ITEMS; seq++) {
         size_t n = make_record(seq, w);
-        pt_ring_push(&s->ring, w, n);
-        if (seq % 64 == 0)
-            sched_yield(); /* let the consumer in, so both full and flowing rings occur */
+        if (!pt_ring_push(&s->ring, w, n)) {
+            atomic_fetch_add(&s->drops, 1);
+            wait_drained(s);
+        }
     }
     atomic_store(&s->done, true);
     return NULL;
@@ -67,6 +86,9 @@ START_TEST(ring_stress)
     struct stress s;
     ck_assert_int_eq(pt_ring_init(&s.ring, 4096), PT_OK); /* small: forces drops and wraps */
     atomic_init(&s.done, false);
+    atomic_init(&s.got, 0);
+    atomic_init(&s.drops, 0);
+    atomic_init(&s.draining, false);
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, producer, &s), 0);
     uint32_t w[MAXLEN + 3];
@@ -87,11 +109,19 @@ START_TEST(ring_stress)
                       (long long)last);
         last = w[0];
         got++;
+        atomic_store(&s.got, got);
+        if (got % STALL_EVERY == 0) {
+            uint64_t seen = atomic_load(&s.drops);
+            while (atomic_load(&s.drops) == seen && !atomic_load(&s.draining) &&
+                   !atomic_load(&s.done))
+                sched_yield();
+        }
     }
     pthread_join(th, NULL);
     uint64_t dropped = atomic_load(&s.ring.dropped), pushed = atomic_load(&s.ring.pushed);
     ck_assert_uint_eq(got, pushed);
     ck_assert_uint_eq(got + dropped, ITEMS);
+    fprintf(stderr, "ring stress: got %llu dropped %llu\n", (unsigned long long)got, (unsigned long long)dropped);
     ck_assert_msg(dropped > 0 && got > 10000, "got %llu dropped %llu: the test did not stress",
                   (unsigned long long)got, (unsigned long long)dropped);
     pt_ring_free(&s.ring);
