@@ -164,6 +164,9 @@ int main(int argc, char **argv)
     c.fid = malloc(c.nfuncs * sizeof *c.fid);
     if (!c.in || !c.fid || pt_intern_init(c.in) != PT_OK || pt_agg_new(c.in, &c.a) != PT_OK)
         return 1;
+    /* as batch mode: only the key mode the table shows is prepared */
+    if (pt_agg_set_modes(c.a, 1u << PT_KEY_FUNCTION) != PT_OK)
+        return 1;
     char name[64], file[64];
     for (size_t i = 0; i < c.nfuncs; i++) {
         snprintf(name, sizeof name, "Handler%zu.fn_%06zu", i % 97, i);

@@ -139,7 +139,7 @@ static unsigned digit(const struct pt_agg_sortkey *k, unsigned d)
     return d < 4 ? (unsigned)(k->lo >> (32 + 8 * d)) & 0xff : (unsigned)(k->hi >> (8 * (d - 4))) & 0xff;
 }
 
-static void scatter(const struct pt_agg_sortkey *src, struct pt_agg_sortkey *dst, size_t n, unsigned d, size_t *count)
+void pt_agg_radix_starts(size_t count[256])
 {
     size_t sum = 0;
     for (unsigned b = 0; b < 256; b++) {
@@ -147,6 +147,11 @@ static void scatter(const struct pt_agg_sortkey *src, struct pt_agg_sortkey *dst
         count[b] = sum;
         sum += c;
     }
+}
+
+static void scatter(const struct pt_agg_sortkey *src, struct pt_agg_sortkey *dst, size_t n, unsigned d, size_t *count)
+{
+    pt_agg_radix_starts(count);
     for (size_t i = 0; i < n; i++)
         dst[count[digit(&src[i], d)]++] = src[i];
 }

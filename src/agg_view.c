@@ -1,4 +1,8 @@
-/* agg_view — what a view sees: its window, rows, sort order, threads, names. */
+/* agg_view — what a view sees: its window, rows, sort order, threads, names.
+ *
+ * Every count is derived here from stack counts: a row's own is the
+ * samples of the stacks whose leaf is its key, its total the subtree sums
+ * (agg_expand.h) at the key's outermost occurrences. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,11 +10,13 @@
 #include "pytop/aggregate.h"
 
 #define NS_PER_S 1e9
+#define US_PER_S 1e6
 
 struct pt_table_scratch {
     uint32_t *slot; /* key -> row index while gathering; PT_NOID: no row */
     size_t slot_cap;
     struct pt_sort_scratch sort;
+    struct pt_expand xp;
 };
 
 /* ---- what a view selects ------------------------------------------------ */
@@ -27,14 +33,13 @@ static double bucket_span_s(const struct pt_bucket *b) { return (double)(b->end_
 static void select_window(const struct pt_agg *a, double window_s, struct pt_agg_sel *s)
 {
     s->span_s = 0;
-    if (window_s < 0) {
-        s->b = &a->cum;
-        s->nb = 1;
+    s->b = a->buckets;
+    s->nb = 0;
+    s->all = window_s < 0;
+    if (s->all) {
         s->span_s = (double)a->cum_span_ns / NS_PER_S;
         return;
     }
-    s->b = a->buckets;
-    s->nb = 0;
     if (a->nbuckets == 0)
         return;
     uint64_t newest = a->buckets[a->nbuckets - 1].end_ns;
@@ -53,12 +58,32 @@ void pt_agg_select(const struct pt_agg *a, const struct pt_view *v, bool any_thr
     s->thread = PT_NOID;
     s->nothing = false;
     if (v->tid && !any_thread) {
-        s->thread = pt_idmap_find(&a->tids, v->tid, 0);
+        s->thread = pt_idmap_find(&a->tids, v->tid, 0, 0);
         s->nothing = s->thread == PT_NOID;
     }
     for (uint32_t c = 0; c <= PT_CLASS_MASK; c++)
         s->cls_ok[c] = class_ok(v, c);
     select_window(a, v->window_s, s);
+}
+
+enum pt_err pt_agg_each_cell(const struct pt_agg *a, const struct pt_agg_sel *s, bool want_cum, pt_agg_cell_fn fn,
+                             void *arg)
+{
+    enum pt_err err = PT_OK;
+    if (want_cum) {
+        const struct pt_tally *t = &a->cum;
+        for (size_t i = 0; i < pt_tally_n(t) && err == PT_OK; i++)
+            if (pt_agg_sel_pass(s, pt_tally_thread(t, i), pt_tally_cls(t, i)))
+                err = fn(arg, pt_tally_thread(t, i), pt_tally_id(t, i), t->cells[i].n, t->cells[i].us);
+        return err;
+    }
+    for (size_t b = 0; b < s->nb && err == PT_OK; b++)
+        for (size_t i = 0; i < s->b[b].n && err == PT_OK; i++) {
+            const struct pt_stackcell *c = &s->b[b].cells[i];
+            if (pt_agg_sel_pass(s, pt_tc_thread(c->tc), pt_tc_cls(c->tc)))
+                err = fn(arg, pt_tc_thread(c->tc), c->fnode, c->n, 0);
+        }
+    return err;
 }
 
 /* ---- the text filter ---------------------------------------------------- */
@@ -83,6 +108,8 @@ bool pt_agg_key_matches(const struct pt_agg *a, enum pt_keymode m, uint32_t k, c
 {
     if (!filter || !*filter)
         return true;
+    if (pt_agg_key_is_pruned(a, m, k))
+        return contains_ci(PT_AGG_PRUNED_TEXT, filter);
     const struct pt_idmap *keys = &a->mode[m].keys;
     return contains_ci(pt_agg_str(a->in, pt_agg_key_name(keys, k)), filter) ||
            contains_ci(pt_agg_str(a->in, pt_agg_key_file(keys, k)), filter);
@@ -90,9 +117,9 @@ bool pt_agg_key_matches(const struct pt_agg *a, enum pt_keymode m, uint32_t k, c
 
 /* ---- building a table --------------------------------------------------- */
 
-static bool view_valid(const struct pt_view *v)
+static bool view_valid(const struct pt_agg *a, const struct pt_view *v)
 {
-    return (unsigned)v->mode < PT_KEY_COUNT && pt_agg_sortcol_valid(v->sort);
+    return pt_agg_mode_on(a, v->mode) && pt_agg_sortcol_valid(v->sort);
 }
 
 static enum pt_err rows_room(struct pt_table *t, size_t need)
@@ -139,41 +166,135 @@ static struct pt_row *row_of(const struct pt_agg *a, const struct pt_view *v, st
     return r;
 }
 
-static enum pt_err gather_counts(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
-                                 struct pt_table *t)
+/* The row of a key, when the window has one (times never add rows). */
+static struct pt_row *row_if(struct pt_table *t, uint32_t key)
 {
-    for (size_t b = 0; b < sel->nb; b++) {
-        const struct pt_tally *k = &sel->b[b].keys[v->mode];
-        for (size_t i = 0; i < pt_tally_n(k); i++) {
-            if (!pt_agg_sel_pass(sel, k, i))
-                continue;
-            struct pt_row *r = row_of(a, v, t, pt_tally_id(k, i));
-            if (!r)
-                return PT_ENOMEM;
-            r->own += k->cells[i].own;
-            r->total += k->cells[i].total;
-        }
-        const struct pt_tally *s = &sel->b[b].samples;
-        for (size_t i = 0; i < pt_tally_n(s); i++)
-            if (pt_agg_sel_pass(sel, s, i))
-                t->window_samples += s->cells[i].own;
+    uint32_t r = t->scratch->slot[key];
+    return r == PT_NOID ? NULL : &t->rows[r];
+}
+
+struct gather {
+    const struct pt_agg *a;
+    const struct pt_view *v;
+    struct pt_table *t;
+};
+
+/* A stack's samples: in the window, at its node, and its leaf's own. */
+static enum pt_err count_cell(void *arg, uint32_t thread, uint32_t fnode, uint64_t n, uint64_t us)
+{
+    (void)thread, (void)us;
+    struct gather *g = arg;
+    g->t->window_samples += n;
+    if (fnode == 0)
+        return PT_OK; /* no Python frame: a sample, but no key's */
+    pt_expand_add(&g->t->scratch->xp, fnode, n);
+    if (pt_agg_fnode_pruned(g->a, fnode))
+        return PT_OK;
+    struct pt_row *r = row_of(g->a, g->v, g->t, pt_agg_fnode_key(g->a, g->v->mode, fnode));
+    if (!r)
+        return PT_ENOMEM;
+    r->own += n;
+    return PT_OK;
+}
+
+/* Each key's total: its outermost occurrences' subtree sums. */
+static enum pt_err count_totals(const struct pt_agg *a, const struct pt_view *v, struct pt_table *t)
+{
+    const struct pt_expand *xp = &t->scratch->xp;
+    for (uint32_t f = 1; f < xp->n; f++) {
+        uint64_t sum = pt_expand_sum(xp, f);
+        if (!sum || pt_agg_fnode_pruned(a, f) || !pt_agg_counts_key(a, v->mode, f))
+            continue;
+        struct pt_row *r = row_of(a, v, t, pt_agg_fnode_key(a, v->mode, f));
+        if (!r)
+            return PT_ENOMEM;
+        r->total += sum;
     }
     return PT_OK;
 }
 
-/* Seconds always come from the since-start totals, whatever the window. */
-static void gather_times(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
-                         struct pt_table *t)
+/* Since the start, pruned stacks' samples count for keys from the residue. */
+static enum pt_err count_residue(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
+                                 struct pt_table *t)
 {
-    const struct pt_tally *k = &a->cum.keys[v->mode];
-    const uint32_t *slot = t->scratch->slot;
-    for (size_t i = 0; i < pt_tally_n(k); i++) {
-        uint32_t r = slot[pt_tally_id(k, i)];
-        if (r == PT_NOID || !pt_agg_sel_pass(sel, k, i))
+    const struct pt_tally *res[2] = {&a->mode[v->mode].res_own, &a->mode[v->mode].res_total};
+    for (int w = 0; w < 2; w++)
+        for (size_t i = 0; i < pt_tally_n(res[w]); i++) {
+            if (!res[w]->cells[i].n || !pt_agg_sel_pass(sel, pt_tally_thread(res[w], i), pt_tally_cls(res[w], i)))
+                continue;
+            struct pt_row *r = row_of(a, v, t, pt_tally_id(res[w], i));
+            if (!r)
+                return PT_ENOMEM;
+            *(w ? &r->total : &r->own) += res[w]->cells[i].n;
+        }
+    return PT_OK;
+}
+
+static enum pt_err gather_counts(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
+                                 struct pt_table *t)
+{
+    struct gather g = {a, v, t};
+    enum pt_err err = pt_expand_begin(&t->scratch->xp, a->fnodes_mapped);
+    if (err == PT_OK)
+        err = pt_agg_each_cell(a, sel, sel->all, count_cell, &g);
+    if (err != PT_OK)
+        return err;
+    pt_expand_run(&t->scratch->xp, &a->fnodes);
+    err = count_totals(a, v, t);
+    if (err == PT_OK && sel->all)
+        err = count_residue(a, v, sel, t);
+    return err;
+}
+
+/* A since-start stack's time, at its node and its leaf's row. */
+static enum pt_err time_cell(void *arg, uint32_t thread, uint32_t fnode, uint64_t n, uint64_t us)
+{
+    (void)thread, (void)n;
+    struct gather *g = arg;
+    if (fnode == 0)
+        return PT_OK;
+    pt_expand_add(&g->t->scratch->xp, fnode, us);
+    struct pt_row *r = pt_agg_fnode_pruned(g->a, fnode) ? NULL
+                                                        : row_if(g->t, pt_agg_fnode_key(g->a, g->v->mode, fnode));
+    if (r)
+        r->own_s += (double)us / US_PER_S;
+    return PT_OK;
+}
+
+static void time_totals(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
+                        struct pt_table *t)
+{
+    const struct pt_expand *xp = &t->scratch->xp;
+    for (uint32_t f = 1; f < xp->n; f++) {
+        uint64_t sum = pt_expand_sum(xp, f);
+        if (!sum || pt_agg_fnode_pruned(a, f) || !pt_agg_counts_key(a, v->mode, f))
             continue;
-        t->rows[r].own_s += (double)k->cells[i].own_us / 1e6;
-        t->rows[r].total_s += (double)k->cells[i].total_us / 1e6;
+        struct pt_row *r = row_if(t, pt_agg_fnode_key(a, v->mode, f));
+        if (r)
+            r->total_s += (double)sum / US_PER_S;
     }
+    const struct pt_tally *res[2] = {&a->mode[v->mode].res_own, &a->mode[v->mode].res_total};
+    for (int w = 0; w < 2; w++)
+        for (size_t i = 0; i < pt_tally_n(res[w]); i++) {
+            struct pt_row *r = row_if(t, pt_tally_id(res[w], i));
+            if (r && pt_agg_sel_pass(sel, pt_tally_thread(res[w], i), pt_tally_cls(res[w], i)))
+                *(w ? &r->total_s : &r->own_s) += (double)res[w]->cells[i].us / US_PER_S;
+        }
+}
+
+/* Seconds always come from the since-start stacks, whatever the window. */
+static enum pt_err gather_times(const struct pt_agg *a, const struct pt_view *v, const struct pt_agg_sel *sel,
+                                struct pt_table *t)
+{
+    struct gather g = {a, v, t};
+    enum pt_err err = pt_expand_begin(&t->scratch->xp, a->fnodes_mapped);
+    if (err == PT_OK)
+        err = pt_agg_each_cell(a, sel, true, time_cell, &g);
+    if (err != PT_OK)
+        return err;
+    pt_expand_run(&t->scratch->xp, &a->fnodes);
+    time_totals(a, v, sel, t);
+    return PT_OK;
 }
 
 static void apply_filter(const struct pt_agg *a, const struct pt_view *v, struct pt_table *t)
@@ -202,7 +323,7 @@ enum pt_err pt_agg_table(const struct pt_agg *a, const struct pt_view *v, struct
     t->n = 0;
     t->window_samples = 0;
     t->window_span_s = 0;
-    if (!view_valid(v))
+    if (!view_valid(a, v))
         return PT_EINVAL;
     struct pt_agg_sel sel;
     pt_agg_select(a, v, false, &sel);
@@ -210,8 +331,9 @@ enum pt_err pt_agg_table(const struct pt_agg *a, const struct pt_view *v, struct
     enum pt_err err = scratch_ready(t, a->mode[v->mode].keys.n);
     if (err == PT_OK)
         err = gather_counts(a, v, &sel, t);
+    if (err == PT_OK)
+        err = gather_times(a, v, &sel, t);
     if (err == PT_OK) {
-        gather_times(a, v, &sel, t);
         apply_filter(a, v, t);
         fill_pcts(t);
         err = pt_agg_sort_rows(a, v, t, &t->scratch->sort);
@@ -226,6 +348,7 @@ void pt_table_free(struct pt_table *t)
     if (t->scratch) {
         free(t->scratch->slot);
         pt_agg_sort_scratch_free(&t->scratch->sort);
+        pt_expand_free(&t->scratch->xp);
         free(t->scratch);
     }
     free(t->rows);
@@ -240,14 +363,11 @@ static int by_tid(const void *x, const void *y)
     return (p->tid > q->tid) - (p->tid < q->tid);
 }
 
-static void thread_samples(const struct pt_agg_sel *sel, uint64_t *per_thread)
+static enum pt_err thread_cell(void *arg, uint32_t thread, uint32_t fnode, uint64_t n, uint64_t us)
 {
-    for (size_t b = 0; b < sel->nb; b++) {
-        const struct pt_tally *s = &sel->b[b].samples;
-        for (size_t i = 0; i < pt_tally_n(s); i++)
-            if (pt_agg_sel_pass(sel, s, i))
-                per_thread[pt_tally_thread(s, i)] += s->cells[i].own;
-    }
+    (void)fnode, (void)us;
+    ((uint64_t *)arg)[thread] += n;
+    return PT_OK;
 }
 
 enum pt_err pt_agg_threads(const struct pt_agg *a, const struct pt_view *v, struct pt_thread_share **out, size_t *n)
@@ -265,7 +385,7 @@ enum pt_err pt_agg_threads(const struct pt_agg *a, const struct pt_view *v, stru
     }
     struct pt_agg_sel sel;
     pt_agg_select(a, v, true, &sel);
-    thread_samples(&sel, per_thread);
+    pt_agg_each_cell(a, &sel, sel.all, thread_cell, per_thread);
     size_t k = 0;
     for (uint32_t t = 0; t < a->tids.n; t++)
         if (a->threads[t].seen)
@@ -348,6 +468,10 @@ static void key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key,
     }
     if ((unsigned)mode >= PT_KEY_COUNT || key >= a->mode[mode].keys.n) {
         text_puts(t, "?");
+        return;
+    }
+    if (pt_agg_key_is_pruned(a, mode, key)) {
+        text_puts(t, PT_AGG_PRUNED_TEXT);
         return;
     }
     const struct pt_idmap *keys = &a->mode[mode].keys;

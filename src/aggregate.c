@@ -6,61 +6,25 @@
 
 #include "pytop/agg_state.h"
 
-static void bucket_init(struct pt_bucket *b)
-{
-    b->start_ns = b->end_ns = 0;
-    pt_tally_init(&b->samples);
-    pt_tally_init(&b->stacks);
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        pt_tally_init(&b->keys[m]);
-        pt_tally_init(&b->edges[m]);
-    }
-}
-
-static void bucket_free(struct pt_bucket *b)
-{
-    pt_tally_free(&b->samples);
-    pt_tally_free(&b->stacks);
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        pt_tally_free(&b->keys[m]);
-        pt_tally_free(&b->edges[m]);
-    }
-}
-
 static void mode_free(struct pt_agg_mode *md)
 {
     pt_idmap_free(&md->keys);
-    pt_idmap_free(&md->nodes);
-    pt_idmap_free(&md->edges);
     free(md->frame_key);
-    free(md->fnode_node);
-    free(md->node_edge);
-    free(md->key_stamp);
-    free(md->edge_stamp);
+    free(md->key_seen);
+    pt_tally_free(&md->res_own);
+    pt_tally_free(&md->res_total);
     free(md->order);
     free(md->rank);
     free(md->name_rank);
 }
 
-/* Node 0 of a tree is the root: the empty stack. */
-static enum pt_err tree_root(struct pt_idmap *tree)
-{
-    return pt_idmap_intern(tree, PT_NOID, PT_NOID, NULL) == 0 ? PT_OK : PT_ENOMEM;
-}
-
-static enum pt_err mode_init(struct pt_agg_mode *md)
+static void mode_init(struct pt_agg_mode *md)
 {
     memset(md, 0, sizeof *md);
     pt_idmap_init(&md->keys);
-    pt_idmap_init(&md->nodes);
-    pt_idmap_init(&md->edges);
-    if (tree_root(&md->nodes) != PT_OK)
-        return PT_ENOMEM;
-    /* fnode 0 (root) maps to node 0 (root); the root has no incoming edge */
-    if (pt_u32_grow(&md->fnode_node, &md->fnode_node_cap, 1, 0) != PT_OK ||
-        pt_u32_grow(&md->node_edge, &md->node_edge_cap, 1, PT_NOID) != PT_OK)
-        return PT_ENOMEM;
-    return PT_OK;
+    pt_tally_init(&md->res_own);
+    pt_tally_init(&md->res_total);
+    md->pruned_key = PT_NOID;
 }
 
 enum pt_err pt_agg_new(const struct pt_intern *in, struct pt_agg **out)
@@ -70,16 +34,20 @@ enum pt_err pt_agg_new(const struct pt_intern *in, struct pt_agg **out)
         return PT_ENOMEM;
     a->in = in;
     a->retention_ns = pt_agg_ns(PT_RETENTION_DEFAULT_S);
+    a->stack_cap = a->prune_at = PT_AGG_STACK_CAP_DEFAULT;
+    a->last_thread = PT_NOID;
+    a->open_gen = 1; /* a thread's zeroed cell_gen never matches */
+    a->modes = (1u << PT_KEY_COUNT) - 1;
     pt_idmap_init(&a->tids);
     pt_idmap_init(&a->fnodes);
     pt_tally_init(&a->open);
-    bucket_init(&a->cum);
-    enum pt_err err = tree_root(&a->fnodes);
-    for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++)
-        err = mode_init(&a->mode[m]);
-    if (err != PT_OK) {
+    pt_tally_init(&a->cum);
+    for (int m = 0; m < PT_KEY_COUNT; m++)
+        mode_init(&a->mode[m]);
+    /* fnode 0 is the root: the empty stack, with no key and no marks */
+    if (pt_idmap_intern(&a->fnodes, PT_NOID, PT_NOID, 0, NULL) != 0 || pt_agg_flags_room(a, 1) != PT_OK) {
         pt_agg_free(a);
-        return err;
+        return PT_ENOMEM;
     }
     a->fnodes_mapped = 1;
     *out = a;
@@ -89,7 +57,7 @@ enum pt_err pt_agg_new(const struct pt_intern *in, struct pt_agg **out)
 static void drop_buckets(struct pt_agg *a)
 {
     for (size_t i = 0; i < a->nbuckets; i++)
-        bucket_free(&a->buckets[i]);
+        free(a->buckets[i].cells);
     a->nbuckets = 0;
 }
 
@@ -99,11 +67,16 @@ void pt_agg_free(struct pt_agg *a)
         return;
     drop_buckets(a);
     free(a->buckets);
-    bucket_free(&a->cum);
+    pt_tally_free(&a->cum);
     pt_tally_free(&a->open);
     for (int m = 0; m < PT_KEY_COUNT; m++)
         mode_free(&a->mode[m]);
     pt_idmap_free(&a->fnodes);
+    free(a->fnode_flags);
+    for (uint32_t t = 0; t < a->tids.n; t++) {
+        free(a->threads[t].frames);
+        free(a->threads[t].path);
+    }
     pt_idmap_free(&a->tids);
     free(a->threads);
     free(a);
@@ -112,6 +85,27 @@ void pt_agg_free(struct pt_agg *a)
 void pt_agg_set_retention(struct pt_agg *a, double seconds)
 {
     a->retention_ns = pt_agg_ns(seconds);
+}
+
+void pt_agg_set_stack_cap(struct pt_agg *a, uint32_t stacks)
+{
+    a->stack_cap = a->prune_at = stacks < 16 ? 16 : stacks;
+}
+
+uint64_t pt_agg_pruned_stacks(const struct pt_agg *a) { return a->pruned_stacks; }
+
+enum pt_err pt_agg_set_modes(struct pt_agg *a, unsigned modes)
+{
+    modes &= (1u << PT_KEY_COUNT) - 1;
+    if (a->fnodes_mapped == 1 && !a->pruned_stacks) {
+        a->modes = modes; /* nothing mapped yet: any choice is free */
+        return PT_OK;
+    }
+    enum pt_err err = PT_OK;
+    for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++)
+        if (modes >> m & 1u)
+            err = pt_agg_prepare_mode(a, (enum pt_keymode)m);
+    return err;
 }
 
 /* ---- adding a sample ---------------------------------------------------- */
@@ -129,36 +123,86 @@ static bool frames_valid(const struct pt_agg *a, const struct pt_sample *s)
 
 static enum pt_err thread_of(struct pt_agg *a, uint32_t tid, uint32_t *out)
 {
-    *out = pt_idmap_find(&a->tids, tid, 0);
-    if (*out != PT_NOID)
+    if (a->last_thread != PT_NOID && a->threads[a->last_thread].tid == tid) {
+        *out = a->last_thread;
         return PT_OK;
-    if (a->tids.n >= a->threads_cap) {
-        size_t cap = a->threads_cap ? a->threads_cap * 2 : 16;
-        struct pt_agg_thread *th = realloc(a->threads, cap * sizeof *th);
-        if (!th)
-            return PT_ENOMEM;
-        a->threads = th;
-        a->threads_cap = cap;
     }
-    *out = pt_idmap_intern(&a->tids, tid, 0, NULL);
-    if (*out == PT_NOID)
-        return PT_ENOMEM;
-    a->threads[*out] = (struct pt_agg_thread){.tid = tid};
+    *out = pt_idmap_find(&a->tids, tid, 0, 0);
+    if (*out == PT_NOID) {
+        if (a->tids.n >= a->threads_cap) {
+            size_t cap = a->threads_cap ? a->threads_cap * 2 : 16;
+            struct pt_agg_thread *th = realloc(a->threads, cap * sizeof *th);
+            if (!th)
+                return PT_ENOMEM;
+            a->threads = th;
+            a->threads_cap = cap;
+        }
+        *out = pt_idmap_intern(&a->tids, tid, 0, 0, NULL);
+        if (*out == PT_NOID)
+            return PT_ENOMEM;
+        a->threads[*out] = (struct pt_agg_thread){.tid = tid};
+    }
+    a->last_thread = *out;
     return PT_OK;
 }
 
-/* The call-tree node of the sample's stack, walking root (frames[depth-1])
- * to leaf (frames[0]). */
-static enum pt_err fnode_of(struct pt_agg *a, const struct pt_sample *s, uint32_t *out)
+static enum pt_err cache_room(struct pt_agg_thread *th, uint32_t depth)
 {
-    uint32_t n = 0;
-    for (uint32_t i = s->depth; i-- > 0;) {
-        n = pt_idmap_intern(&a->fnodes, n, s->frames[i], NULL);
-        if (n == PT_NOID)
+    if (depth <= th->cap)
+        return PT_OK;
+    size_t cap = th->cap, cap2 = th->cap;
+    void *f = th->frames, *p = th->path;
+    enum pt_err err = pt_array_grow(&f, &cap, depth, sizeof *th->frames, 0);
+    th->frames = f;
+    if (err == PT_OK)
+        err = pt_array_grow(&p, &cap2, depth, sizeof *th->path, 0);
+    th->path = p;
+    if (err != PT_OK)
+        return err;
+    th->cap = (uint32_t)(cap < cap2 ? cap : cap2);
+    return PT_OK;
+}
+
+/* The fnode of the sample's stack (frames[depth-1] is the root). The part
+ * shared with the thread's previous sample, root first, is known already;
+ * only the rest is looked up. */
+static enum pt_err stack_node(struct pt_agg *a, struct pt_agg_thread *th, const struct pt_sample *s,
+                              uint32_t *out)
+{
+    uint32_t d = s->depth, same = 0, lim = d < th->depth ? d : th->depth;
+    if (cache_room(th, d) != PT_OK)
+        return PT_ENOMEM;
+    while (same < lim && th->frames[same] == s->frames[d - 1 - same])
+        same++;
+    uint32_t n = same ? th->path[same - 1] : 0;
+    for (uint32_t i = same; i < d; i++) {
+        n = pt_idmap_intern(&a->fnodes, n, s->frames[d - 1 - i], 0, NULL);
+        if (n == PT_NOID) {
+            th->depth = i;
             return PT_ENOMEM;
+        }
+        th->frames[i] = s->frames[d - 1 - i];
+        th->path[i] = n;
     }
+    th->depth = d;
     *out = n;
     return PT_OK;
+}
+
+/* The open bucket's cell of (thread, cls, fnode): usually the one the
+ * thread's previous sample used. */
+static struct pt_cell *open_cell(struct pt_agg *a, uint32_t thread, uint32_t cls, uint32_t fnode)
+{
+    struct pt_agg_thread *th = &a->threads[thread];
+    if (th->cell_gen == a->open_gen && th->cell_cls == cls && pt_tally_id(&a->open, th->cell) == fnode)
+        return &a->open.cells[th->cell];
+    uint32_t i = pt_tally_index(&a->open, thread, cls, fnode);
+    if (i == PT_NOID)
+        return NULL;
+    th->cell = i;
+    th->cell_cls = cls;
+    th->cell_gen = a->open_gen;
+    return &a->open.cells[i];
 }
 
 static void note_start(struct pt_agg *a, const struct pt_sample *s)
@@ -174,206 +218,37 @@ enum pt_err pt_agg_add(struct pt_agg *a, const struct pt_sample *s)
 {
     if (!frames_valid(a, s))
         return PT_EINVAL;
-    uint32_t thread, fnode;
+    uint32_t thread, fnode = 0;
     enum pt_err err = thread_of(a, s->tid, &thread);
     if (err == PT_OK)
-        err = fnode_of(a, s, &fnode);
+        err = stack_node(a, &a->threads[thread], s, &fnode);
     if (err != PT_OK)
         return err;
-    struct pt_cell *c = pt_tally_at(&a->open, thread, s->flags & PT_CLASS_MASK, fnode);
+    struct pt_cell *c = open_cell(a, thread, s->flags & PT_CLASS_MASK, fnode);
     if (!c)
         return PT_ENOMEM;
-    c->own++;
-    c->own_us += s->weight_us;
+    c->n++;
+    c->us += s->weight_us;
     a->threads[thread].last_flags = s->flags;
     a->threads[thread].seen = true;
     note_start(a, s);
     return PT_OK;
 }
 
-/* ---- closing a bucket: map new stacks into every mode ------------------- */
+/* ---- closing a bucket ----------------------------------------------------- */
 
-static uint32_t frame_key(struct pt_agg *a, enum pt_keymode m, uint32_t frame)
+/* The open bucket as a closed one keeps only what windows need: each
+ * stack's sample count (times are read from the since-start totals). */
+static enum pt_err freeze(const struct pt_tally *open, struct pt_bucket *b)
 {
-    struct pt_agg_mode *md = &a->mode[m];
-    if (pt_u32_grow(&md->frame_key, &md->frame_key_cap, (size_t)frame + 1, PT_NOID) != PT_OK)
-        return PT_NOID;
-    if (md->frame_key[frame] != PT_NOID)
-        return md->frame_key[frame];
-    const struct pt_frameinfo *f = pt_intern_frameinfo(a->in, frame);
-    int32_t line = m == PT_KEY_FUNCTION ? f->firstline : f->line;
-    uint32_t k = pt_idmap_intern(&md->keys, (uint64_t)f->name << 32 | f->file, (uint32_t)line, NULL);
-    md->frame_key[frame] = k;
-    return k;
-}
-
-/* The node of (parent node, key), with the edge into it remembered. */
-static uint32_t child_node(struct pt_agg_mode *md, uint32_t parent, uint32_t key)
-{
-    uint32_t n = pt_idmap_intern(&md->nodes, parent, key, NULL);
-    if (n == PT_NOID || pt_u32_grow(&md->node_edge, &md->node_edge_cap, (size_t)n + 1, PT_NOID) != PT_OK)
-        return PT_NOID;
-    if (md->node_edge[n] == PT_NOID) {
-        uint32_t caller = parent == 0 ? PT_NOID : pt_agg_node_key(&md->nodes, parent);
-        md->node_edge[n] = pt_idmap_intern(&md->edges, caller, key, NULL);
-        if (md->node_edge[n] == PT_NOID)
-            return PT_NOID;
-    }
-    return n;
-}
-
-static enum pt_err map_fnode(struct pt_agg *a, enum pt_keymode m, uint32_t f)
-{
-    struct pt_agg_mode *md = &a->mode[m];
-    uint32_t key = frame_key(a, m, pt_agg_node_key(&a->fnodes, f));
-    if (key == PT_NOID)
+    b->n = pt_tally_n(open);
+    b->cells = b->n ? malloc(b->n * sizeof *b->cells) : NULL;
+    if (b->n && !b->cells)
         return PT_ENOMEM;
-    uint32_t n = child_node(md, md->fnode_node[pt_agg_node_parent(&a->fnodes, f)], key);
-    if (n == PT_NOID)
-        return PT_ENOMEM;
-    md->fnode_node[f] = n;
-    return PT_OK;
-}
-
-/* Parents precede children, so mapping in id order always finds the
- * parent mapped: each fnode is mapped once, ever. */
-static enum pt_err map_new_fnodes(struct pt_agg *a)
-{
-    for (int m = 0; m < PT_KEY_COUNT; m++)
-        if (pt_u32_grow(&a->mode[m].fnode_node, &a->mode[m].fnode_node_cap, a->fnodes.n, PT_NOID) != PT_OK)
-            return PT_ENOMEM;
-    for (; a->fnodes_mapped < a->fnodes.n; a->fnodes_mapped++)
-        for (int m = 0; m < PT_KEY_COUNT; m++)
-            if (map_fnode(a, (enum pt_keymode)m, a->fnodes_mapped) != PT_OK)
-                return PT_ENOMEM;
-    return PT_OK;
-}
-
-/* ---- closing a bucket: expand stacks into key, edge and sample counts ---- */
-
-static enum pt_err size_stamps(struct pt_agg *a)
-{
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        struct pt_agg_mode *md = &a->mode[m];
-        if (pt_u32_grow(&md->key_stamp, &md->key_stamp_cap, md->keys.n, 0) != PT_OK ||
-            pt_u32_grow(&md->edge_stamp, &md->edge_stamp_cap, md->edges.n, 0) != PT_OK)
-            return PT_ENOMEM;
-    }
-    return PT_OK;
-}
-
-/* A fresh mark for one stack's de-duplication; on wrap-around the old
- * marks are wiped so none can collide with a new one. */
-static uint32_t next_stamp(struct pt_agg *a)
-{
-    if (++a->stamp != 0)
-        return a->stamp;
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        memset(a->mode[m].key_stamp, 0, a->mode[m].key_stamp_cap * sizeof(uint32_t));
-        memset(a->mode[m].edge_stamp, 0, a->mode[m].edge_stamp_cap * sizeof(uint32_t));
-    }
-    return a->stamp = 1;
-}
-
-/* One key on the stack: own if it is the leaf, total once per stack. */
-static enum pt_err count_key(struct pt_tally *t, uint32_t *stamp_of, uint32_t stamp, uint32_t thread,
-                             uint32_t cls, uint32_t key, bool leaf, const struct pt_cell *c)
-{
-    if (stamp_of[key] == stamp)
-        return PT_OK; /* recursion: already counted in this stack */
-    stamp_of[key] = stamp;
-    struct pt_cell *k = pt_tally_at(t, thread, cls, key);
-    if (!k)
-        return PT_ENOMEM;
-    k->total += c->own;
-    k->total_us += c->own_us;
-    if (leaf) {
-        k->own += c->own;
-        k->own_us += c->own_us;
-    }
-    return PT_OK;
-}
-
-static enum pt_err count_edge(struct pt_tally *t, uint32_t *stamp_of, uint32_t stamp, uint32_t thread,
-                              uint32_t cls, uint32_t edge, const struct pt_cell *c)
-{
-    if (stamp_of[edge] == stamp)
-        return PT_OK;
-    stamp_of[edge] = stamp;
-    struct pt_cell *e = pt_tally_at(t, thread, cls, edge);
-    if (!e)
-        return PT_ENOMEM;
-    e->total += c->own;
-    e->total_us += c->own_us;
-    return PT_OK;
-}
-
-/* Walk one stack (leaf to root) of stack cell i in mode m. */
-static enum pt_err expand_stack(struct pt_agg *a, enum pt_keymode m, struct pt_bucket *b, size_t i)
-{
-    struct pt_agg_mode *md = &a->mode[m];
-    const struct pt_cell *c = &b->stacks.cells[i];
-    uint32_t thread = pt_tally_thread(&b->stacks, i), cls = pt_tally_cls(&b->stacks, i);
-    uint32_t stamp = next_stamp(a);
-    enum pt_err err = PT_OK;
-    bool leaf = true;
-    for (uint32_t n = md->fnode_node[pt_tally_id(&b->stacks, i)]; n != 0 && err == PT_OK;
-         n = pt_agg_node_parent(&md->nodes, n)) {
-        err = count_key(&b->keys[m], md->key_stamp, stamp, thread, cls, pt_agg_node_key(&md->nodes, n), leaf, c);
-        if (err == PT_OK)
-            err = count_edge(&b->edges[m], md->edge_stamp, stamp, thread, cls, md->node_edge[n], c);
-        leaf = false;
-    }
-    return err;
-}
-
-static enum pt_err count_samples(struct pt_bucket *b, size_t i)
-{
-    const struct pt_cell *c = &b->stacks.cells[i];
-    struct pt_cell *s = pt_tally_at(&b->samples, pt_tally_thread(&b->stacks, i), pt_tally_cls(&b->stacks, i), 0);
-    if (!s)
-        return PT_ENOMEM;
-    s->own += c->own;
-    s->own_us += c->own_us;
-    return PT_OK;
-}
-
-static enum pt_err expand_bucket(struct pt_agg *a, struct pt_bucket *b)
-{
-    enum pt_err err = map_new_fnodes(a);
-    for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++)
-        err = pt_agg_rank_keys(a, (enum pt_keymode)m);
-    if (err == PT_OK)
-        err = size_stamps(a);
-    for (size_t i = 0; i < pt_tally_n(&b->stacks) && err == PT_OK; i++) {
-        err = count_samples(b, i);
-        for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++)
-            err = expand_stack(a, (enum pt_keymode)m, b, i);
-    }
-    return err;
-}
-
-/* ---- closing a bucket: keep it, fold it into the totals, drop old ones ---- */
-
-static enum pt_err merge_bucket(struct pt_bucket *into, const struct pt_bucket *b)
-{
-    /* reserve everything first so the totals never hold half a bucket */
-    enum pt_err err = pt_tally_reserve(&into->samples, pt_tally_n(&b->samples));
-    if (err == PT_OK)
-        err = pt_tally_reserve(&into->stacks, pt_tally_n(&b->stacks));
-    for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++) {
-        err = pt_tally_reserve(&into->keys[m], pt_tally_n(&b->keys[m]));
-        if (err == PT_OK)
-            err = pt_tally_reserve(&into->edges[m], pt_tally_n(&b->edges[m]));
-    }
-    if (err != PT_OK)
-        return err;
-    pt_tally_merge(&into->samples, &b->samples);
-    pt_tally_merge(&into->stacks, &b->stacks);
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        pt_tally_merge(&into->keys[m], &b->keys[m]);
-        pt_tally_merge(&into->edges[m], &b->edges[m]);
-    }
+    for (size_t i = 0; i < b->n; i++)
+        b->cells[i] = (struct pt_stackcell){pt_tally_id(open, i),
+                                            pt_tc(pt_tally_thread(open, i), pt_tally_cls(open, i)),
+                                            open->cells[i].n};
     return PT_OK;
 }
 
@@ -397,7 +272,7 @@ static void expire_buckets(struct pt_agg *a)
     uint64_t newest = a->buckets[a->nbuckets - 1].end_ns;
     size_t drop = 0;
     while (drop + 1 < a->nbuckets && pt_agg_ns_before(a->buckets[drop].end_ns, newest) >= a->retention_ns)
-        bucket_free(&a->buckets[drop++]);
+        free(a->buckets[drop++].cells);
     memmove(a->buckets, a->buckets + drop, (a->nbuckets - drop) * sizeof *a->buckets);
     a->nbuckets -= drop;
 }
@@ -405,25 +280,35 @@ static void expire_buckets(struct pt_agg *a)
 /* The next bucket starts empty, at the close time. */
 static void reopen(struct pt_agg *a, uint64_t now_ns)
 {
-    pt_tally_init(&a->open);
+    pt_tally_clear(&a->open);
+    a->open_gen++;
     a->open_start_ns = now_ns;
     a->open_started = true;
 }
 
+/* New stacks get their keys (and new keys their name order). */
+static enum pt_err name_new_stacks(struct pt_agg *a)
+{
+    enum pt_err err = pt_agg_map_fnodes(a);
+    for (int m = 0; m < PT_KEY_COUNT && err == PT_OK; m++)
+        if (pt_agg_mode_on(a, (enum pt_keymode)m))
+            err = pt_agg_rank_keys(a, (enum pt_keymode)m);
+    return err;
+}
+
 enum pt_err pt_agg_close_bucket(struct pt_agg *a, uint64_t now_ns)
 {
-    struct pt_bucket b;
-    bucket_init(&b);
-    b.start_ns = a->open_started && a->open_start_ns <= now_ns ? a->open_start_ns : now_ns;
-    b.end_ns = now_ns;
-    b.stacks = a->open; /* the open bucket's stacks become the bucket's */
-    enum pt_err err = expand_bucket(a, &b);
+    struct pt_bucket b = {.start_ns = a->open_started && a->open_start_ns <= now_ns ? a->open_start_ns : now_ns,
+                          .end_ns = now_ns};
+    enum pt_err err = name_new_stacks(a);
+    if (err == PT_OK)
+        err = freeze(&a->open, &b);
     if (err == PT_OK)
         err = room_for_bucket(a);
     if (err == PT_OK)
-        err = merge_bucket(&a->cum, &b);
+        err = pt_tally_merge(&a->cum, &a->open); /* all or nothing */
     if (err != PT_OK) {
-        bucket_free(&b);
+        free(b.cells);
         reopen(a, now_ns);
         return err;
     }
@@ -431,25 +316,22 @@ enum pt_err pt_agg_close_bucket(struct pt_agg *a, uint64_t now_ns)
     a->buckets[a->nbuckets++] = b;
     expire_buckets(a);
     reopen(a, now_ns);
+    /* failing to prune loses nothing: the next close tries again */
+    (void)pt_agg_prune(a);
     return PT_OK;
-}
-
-static void clear_bucket(struct pt_bucket *b)
-{
-    pt_tally_clear(&b->samples);
-    pt_tally_clear(&b->stacks);
-    for (int m = 0; m < PT_KEY_COUNT; m++) {
-        pt_tally_clear(&b->keys[m]);
-        pt_tally_clear(&b->edges[m]);
-    }
 }
 
 void pt_agg_reset(struct pt_agg *a)
 {
     drop_buckets(a);
-    clear_bucket(&a->cum);
+    pt_tally_clear(&a->cum);
+    for (int m = 0; m < PT_KEY_COUNT; m++) {
+        pt_tally_clear(&a->mode[m].res_own);
+        pt_tally_clear(&a->mode[m].res_total);
+    }
     a->cum_span_ns = 0;
     pt_tally_clear(&a->open);
+    a->open_gen++;
     a->open_started = false;
     for (uint32_t t = 0; t < a->tids.n; t++)
         a->threads[t].seen = false;

@@ -8,8 +8,6 @@
 #include "pytop/report.h"
 #include "pytop/session.h"
 
-#define DRAIN_NS 50000000ull /* drain the ring at least this often */
-
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -67,9 +65,9 @@ static enum pt_err loop(struct pt_session *s, const struct pt_options *o, const 
     struct pt_table t = {0};
     enum pt_err err = PT_OK;
     while (err == PT_OK && !*stop) {
-        uint64_t wake = next < end ? next : end;
-        if (wake > now_ns() + DRAIN_NS)
-            wake = now_ns() + DRAIN_NS;
+        uint64_t wake = next < end ? next : end, drain = now_ns() + pt_session_drain_interval_ns(s);
+        if (wake > drain)
+            wake = drain;
         nap_until(wake);
         pt_session_drain(s);
         uint64_t now = now_ns();
@@ -98,7 +96,12 @@ enum pt_err pt_batch_run(const struct pt_options *o, volatile sig_atomic_t *stop
         return err;
     struct pt_view v;
     pt_session_view(o, &v);
-    err = loop(&s, o, &v, stop);
+    /* the view never changes in batch mode: keep no bucket its window
+     * cannot use, and no keys of the other mode */
+    pt_agg_set_retention(s.agg, o->window > 0 ? o->window : 0);
+    err = pt_agg_set_modes(s.agg, 1u << v.mode);
+    if (err == PT_OK)
+        err = loop(&s, o, &v, stop);
     pt_session_drain(&s);
     if (err == PT_OK)
         err = pt_agg_close_bucket(s.agg, now_ns()); /* the tail since the last table */

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pytop/report.h"
+#include "pytop/safefile.h"
 #include "pytop/version.h"
 
 #define RATE_MAX 100000.0
@@ -216,6 +218,10 @@ static enum pt_err o_dump_dir(struct pt_options *o, const char *a, struct pt_sb 
         pt_sb_printf(m, "--dump-dir: '%s' is not a directory", a);
         return PT_EUSAGE;
     }
+    if (access(a, W_OK | X_OK) != 0) { /* EROFS too, even for root */
+        pt_sb_printf(m, "--dump-dir: cannot write in '%s': %s", a, strerror(errno));
+        return PT_EUSAGE;
+    }
     o->dump_dir = a;
     return PT_OK;
 }
@@ -351,6 +357,31 @@ static enum pt_err target_args(int argc, char **argv, int cmd_n, struct pt_optio
     return PT_OK;
 }
 
+/* An output file that cannot be written is refused now, not after a long
+ * run whose samples it was meant to keep. */
+static enum pt_err check_output(const char *opt, const char *path, bool force, struct pt_sb *msg)
+{
+    struct pt_sb why;
+    pt_sb_init(&why);
+    enum pt_err err = PT_OK;
+    if (path && !pt_safefile_writable(path, force, &why)) {
+        pt_sb_printf(msg, "%s: %s", opt, why.s ? why.s : "cannot be written");
+        err = PT_EUSAGE;
+    }
+    pt_sb_free(&why);
+    return err;
+}
+
+static enum pt_err check_outputs(const struct pt_options *o, struct pt_sb *msg)
+{
+    if (o->collapsed && o->flamegraph && strcmp(o->collapsed, o->flamegraph) == 0) {
+        pt_sb_printf(msg, "--collapsed and --flamegraph both name '%s'", o->collapsed);
+        return PT_EUSAGE;
+    }
+    enum pt_err err = check_output("--collapsed", o->collapsed, o->force, msg);
+    return err != PT_OK ? err : check_output("--flamegraph", o->flamegraph, o->force, msg);
+}
+
 static enum pt_err check_combination(const struct pt_options *o, struct pt_sb *msg)
 {
     if (o->mode == PT_MODE_ONCE && o->command) {
@@ -361,7 +392,7 @@ static enum pt_err check_combination(const struct pt_options *o, struct pt_sb *m
         pt_sb_puts(msg, "--iterations counts --batch tables; the viewer runs until q (or --duration)");
         return PT_EUSAGE;
     }
-    return PT_OK;
+    return o->mode == PT_MODE_ONCE ? PT_OK : check_outputs(o, msg);
 }
 
 enum pt_err pt_cli_parse(int argc, char **argv, struct pt_options *opt, struct pt_sb *msg)
@@ -412,5 +443,6 @@ void pt_cli_help(FILE *out)
     }
     fprintf(out, "\nExit status: 0 success, 1 internal error, 2 usage (or no terminal for the\n"
                  "viewer), 3 no such process (or zombie, kernel thread), 4 permission denied,\n"
-                 "5 not a supported Python, 6 the target exited or could not be read. See pytop(1).\n");
+                 "5 not a supported Python, 6 the target exited or could not be read,\n"
+                 "7 a --collapsed or --flamegraph file could not be written. See pytop(1).\n");
 }

@@ -1,6 +1,7 @@
 /* elf_image — libelf lookups on the interpreter's ELF file. */
 #include "pytop/elf_image.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -26,8 +27,9 @@ enum pt_err pt_elf_open(const char *path, struct pt_elf **out)
         return PT_ENOMEM;
     e->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (e->fd < 0) {
+        int err = errno;
         free(e);
-        return PT_EIO;
+        return err == EACCES || err == EPERM ? PT_EPERM : PT_EIO;
     }
     e->elf = elf_begin(e->fd, ELF_C_READ_MMAP, NULL);
     if (!e->elf || elf_kind(e->elf) != ELF_K_ELF || !gelf_getehdr(e->elf, &e->ehdr) ||

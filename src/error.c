@@ -8,7 +8,8 @@ struct err_row {
 };
 
 /* Exit codes: 1 generic, 2 usage, 3 process, 4 permission, 5 not Python or
- * unsupported, 6 the read failed. Keep man/pytop.1 EXIT STATUS in step. */
+ * unsupported, 6 the read failed, 7 an output file could not be written.
+ * Keep man/pytop.1 EXIT STATUS and pt_cli_help in step. */
 static const struct err_row rows[PT_ERR_COUNT] = {
     [PT_OK] = {"OK", 0, "success"},
     [PT_EUSAGE] = {"EUSAGE", 2, "invalid command line; see pytop --help"},
@@ -41,6 +42,10 @@ static const struct err_row rows[PT_ERR_COUNT] = {
         "the interactive viewer needs a terminal (standard input and output a "
         "terminal, TERM set to a terminal type this system knows); for text "
         "output use -b (batch mode), e.g. pytop -b PID"},
+    [PT_EWRITE] = {"EWRITE", 7,
+        "an output file could not be written (nothing partial was left behind): "
+        "check that its directory exists, is writable and has free space, or "
+        "give another name"},
 };
 
 static const struct err_row *row(enum pt_err err)

@@ -51,8 +51,12 @@ static uint64_t hash_bytes(const void *p, size_t n)
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; i++)
         h = (h ^ b[i]) * 0x100000001b3ull;
-    return h | 1; /* never 0, so 0 can mean "empty" too */
+    return h;
 }
+
+static uint64_t hash_str(const char *s) { return hash_bytes(s, strlen(s)); }
+static uint64_t hash_frame(const struct pt_frameinfo *f) { return hash_bytes(f, sizeof *f); }
+static uint32_t tag_of(uint64_t h) { return (uint32_t)(h >> 32); }
 
 static enum pt_err index_init(struct pt_hashslot **slots, size_t *cap)
 {
@@ -70,6 +74,8 @@ enum pt_err pt_intern_init(struct pt_intern *in)
     chunked_init(&in->strings, sizeof(const char *));
     chunked_init(&in->frames, sizeof(struct pt_frameinfo));
     in->str_index = in->frame_index = NULL;
+    in->blocks = NULL;
+    in->nblocks = in->blocks_cap = in->block_used = in->block_size = 0;
     if (index_init(&in->str_index, &in->str_cap) != PT_OK ||
         index_init(&in->frame_index, &in->frame_cap) != PT_OK) {
         pt_intern_free(in);
@@ -80,9 +86,11 @@ enum pt_err pt_intern_init(struct pt_intern *in)
 
 void pt_intern_free(struct pt_intern *in)
 {
-    uint32_t n = pt_intern_nstrings(in);
-    for (uint32_t i = 0; i < n; i++)
-        free(*(char **)chunked_at(&in->strings, i));
+    for (size_t i = 0; i < in->nblocks; i++)
+        free(in->blocks[i]);
+    free(in->blocks);
+    in->blocks = NULL;
+    in->nblocks = in->blocks_cap = in->block_used = in->block_size = 0;
     chunked_free(&in->strings);
     chunked_free(&in->frames);
     free(in->str_index);
@@ -90,8 +98,58 @@ void pt_intern_free(struct pt_intern *in)
     in->str_index = in->frame_index = NULL;
 }
 
-/* Grow an index to twice its size when half full. */
-static enum pt_err index_grow(struct pt_hashslot **slots, size_t *cap, uint32_t used)
+/* ---- string storage: one malloc per 64 KiB, not per string ---------------- */
+
+#define BLOCK_SIZE ((size_t)64 << 10)
+
+static enum pt_err new_block(struct pt_intern *in, size_t size)
+{
+    if (in->nblocks == in->blocks_cap) {
+        size_t cap = in->blocks_cap ? in->blocks_cap * 2 : 16;
+        char **b = realloc(in->blocks, cap * sizeof *b);
+        if (!b)
+            return PT_ENOMEM;
+        in->blocks = b;
+        in->blocks_cap = cap;
+    }
+    char *block = malloc(size);
+    if (!block)
+        return PT_ENOMEM;
+    in->blocks[in->nblocks++] = block;
+    in->block_used = 0;
+    in->block_size = size;
+    return PT_OK;
+}
+
+/* A stored copy of s (len bytes and a NUL); long strings get a block of their own. */
+static char *store(struct pt_intern *in, const char *s, size_t len)
+{
+    if (!in->nblocks || in->block_size - in->block_used < len + 1) {
+        if (new_block(in, len + 1 > BLOCK_SIZE / 4 ? len + 1 : BLOCK_SIZE) != PT_OK)
+            return NULL;
+    }
+    char *copy = in->blocks[in->nblocks - 1] + in->block_used;
+    memcpy(copy, s, len + 1);
+    in->block_used += len + 1;
+    if (len + 1 > BLOCK_SIZE / 4) /* a block of its own is full: the next string starts a new one */
+        in->block_used = in->block_size;
+    return copy;
+}
+
+/* ---- the indexes ------------------------------------------------------------ */
+
+typedef uint64_t (*hash_of_fn)(const struct pt_intern *in, uint32_t id);
+
+static uint64_t hash_of_str(const struct pt_intern *in, uint32_t id) { return hash_str(pt_intern_str(in, id)); }
+static uint64_t hash_of_frame(const struct pt_intern *in, uint32_t id)
+{
+    return hash_frame(pt_intern_frameinfo(in, id));
+}
+
+/* Grow an index to twice its size when half full; the slots keep only a
+ * tag, so each entry's hash is computed again (amortised O(1) per entry). */
+static enum pt_err index_grow(const struct pt_intern *in, struct pt_hashslot **slots, size_t *cap, uint32_t used,
+                              hash_of_fn hash_of)
 {
     if ((size_t)used * 2 < *cap)
         return PT_OK;
@@ -104,7 +162,7 @@ static enum pt_err index_grow(struct pt_hashslot **slots, size_t *cap, uint32_t 
     for (size_t i = 0; i < *cap; i++) {
         if ((*slots)[i].id == PT_NOID)
             continue;
-        size_t j = (*slots)[i].hash & (ncap - 1);
+        size_t j = hash_of(in, (*slots)[i].id) & (ncap - 1);
         while (ns[j].id != PT_NOID)
             j = (j + 1) & (ncap - 1);
         ns[j] = (*slots)[i];
@@ -118,41 +176,37 @@ static enum pt_err index_grow(struct pt_hashslot **slots, size_t *cap, uint32_t 
 uint32_t pt_intern_string(struct pt_intern *in, const char *s)
 {
     uint32_t n = pt_intern_nstrings(in);
-    if (index_grow(&in->str_index, &in->str_cap, n) != PT_OK)
+    if (index_grow(in, &in->str_index, &in->str_cap, n, hash_of_str) != PT_OK)
         return PT_NOID;
     size_t len = strlen(s);
     uint64_t h = hash_bytes(s, len);
     size_t j = h & (in->str_cap - 1);
     for (; in->str_index[j].id != PT_NOID; j = (j + 1) & (in->str_cap - 1))
-        if (in->str_index[j].hash == h && strcmp(pt_intern_str(in, in->str_index[j].id), s) == 0)
+        if (in->str_index[j].tag == tag_of(h) && strcmp(pt_intern_str(in, in->str_index[j].id), s) == 0)
             return in->str_index[j].id;
-    char *copy = malloc(len + 1);
+    char *copy = store(in, s, len);
     if (!copy)
         return PT_NOID;
-    memcpy(copy, s, len + 1);
     uint32_t id = chunked_append(&in->strings, &copy);
-    if (id == PT_NOID) {
-        free(copy);
-        return PT_NOID;
-    }
-    in->str_index[j] = (struct pt_hashslot){h, id};
-    return id;
+    if (id != PT_NOID)
+        in->str_index[j] = (struct pt_hashslot){tag_of(h), id};
+    return id; /* a copy not appended stays in its block, unused */
 }
 
 uint32_t pt_intern_frame(struct pt_intern *in, const struct pt_frameinfo *f)
 {
     uint32_t n = pt_intern_nframes(in);
-    if (index_grow(&in->frame_index, &in->frame_cap, n) != PT_OK)
+    if (index_grow(in, &in->frame_index, &in->frame_cap, n, hash_of_frame) != PT_OK)
         return PT_NOID;
-    uint64_t h = hash_bytes(f, sizeof *f);
+    uint64_t h = hash_frame(f);
     size_t j = h & (in->frame_cap - 1);
     for (; in->frame_index[j].id != PT_NOID; j = (j + 1) & (in->frame_cap - 1))
-        if (in->frame_index[j].hash == h &&
+        if (in->frame_index[j].tag == tag_of(h) &&
             memcmp(pt_intern_frameinfo(in, in->frame_index[j].id), f, sizeof *f) == 0)
             return in->frame_index[j].id;
     uint32_t id = chunked_append(&in->frames, f);
     if (id != PT_NOID)
-        in->frame_index[j] = (struct pt_hashslot){h, id};
+        in->frame_index[j] = (struct pt_hashslot){tag_of(h), id};
     return id;
 }
 

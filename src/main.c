@@ -76,8 +76,10 @@ int main(int argc, char **argv)
     install_signals();
     enum pt_err cli = pt_cli_parse(argc, argv, &opt, &why);
     enum pt_err err = cli == PT_OK ? run(&opt, &why) : cli;
-    /* a usage error or a missing terminal is about the command line, not the process */
-    bool general = cli != PT_OK || (err == PT_EUSAGE && !why.len) || err == PT_ENOTTY;
+    /* a usage error, a missing terminal or an unwritable output file is
+     * about the command line, not the process */
+    bool general = cli != PT_OK || (err == PT_EUSAGE && !why.len) || err == PT_ENOTTY ||
+                   err == PT_EWRITE;
     int rc = err == PT_OK ? 0 : fail(err, general ? 0 : opt.pid, &why);
     pt_sb_free(&why);
     return rc;

@@ -69,6 +69,8 @@ enum pt_err pt_once_run(pid_t pid, struct pt_sb *why)
     pt_walker_init(&w, &t);
     struct pt_stacks s = {0};
     err = pt_stacks_read(&w, &s);
+    if (err == PT_OK && pt_ident_check(&t.ident) != PT_OK)
+        err = PT_EGONE; /* it exited: what was read may be another process's */
     struct pt_sb cmd, out;
     pt_sb_init(&cmd);
     pt_sb_init(&out);

@@ -93,12 +93,6 @@ enum pt_err pt_proc_probe(pid_t pid, struct pt_sb *why)
     return err;
 }
 
-bool pt_proc_alive(pid_t pid)
-{
-    char state;
-    return read_stat(pid, 0, &state, NULL) == PT_OK && state != 'Z' && state != 'X';
-}
-
 enum pt_err pt_proc_cmdline(pid_t pid, struct pt_sb *out)
 {
     char path[64];

@@ -12,8 +12,10 @@
 
 void pt_codecache_init(struct pt_codecache *cc)
 {
-    cc->slots = NULL;
-    cc->cap = cc->used = 0;
+    cc->codes = NULL;
+    cc->used = cc->codes_cap = 0;
+    cc->index = NULL;
+    cc->cap = 0;
     cc->scratch = NULL;
     cc->scratch_n = 0;
 }
@@ -28,9 +30,10 @@ static void code_clear(struct pt_code *c)
 
 void pt_codecache_free(struct pt_codecache *cc)
 {
-    for (size_t i = 0; i < cc->cap; i++)
-        code_clear(&cc->slots[i]);
-    free(cc->slots);
+    for (size_t i = 0; i < cc->used; i++)
+        code_clear(&cc->codes[i]);
+    free(cc->codes);
+    free(cc->index);
     free(cc->scratch);
     pt_codecache_init(cc);
 }
@@ -41,29 +44,39 @@ static size_t slot_of(uint64_t addr, size_t cap)
     return (size_t)(h >> 17) & (cap - 1);
 }
 
-static struct pt_code *find_slot(struct pt_codecache *cc, uint64_t addr)
+/* The index slot holding addr's entry, or the empty slot where it goes. */
+static uint32_t *find_slot(struct pt_codecache *cc, uint64_t addr)
 {
     size_t i = slot_of(addr, cc->cap);
-    while (cc->slots[i].addr && cc->slots[i].addr != addr)
+    while (cc->index[i] && cc->codes[cc->index[i] - 1].addr != addr)
         i = (i + 1) & (cc->cap - 1);
-    return &cc->slots[i];
+    return &cc->index[i];
 }
 
-static enum pt_err grow(struct pt_codecache *cc)
+static enum pt_err grow_index(struct pt_codecache *cc)
 {
     size_t ncap = cc->cap ? cc->cap * 2 : 256;
-    struct pt_code *old = cc->slots;
-    size_t ocap = cc->cap;
-    cc->slots = calloc(ncap, sizeof *cc->slots);
-    if (!cc->slots) {
-        cc->slots = old;
+    uint32_t *idx = calloc(ncap, sizeof *idx);
+    if (!idx)
         return PT_ENOMEM;
-    }
+    free(cc->index);
+    cc->index = idx;
     cc->cap = ncap;
-    for (size_t i = 0; i < ocap; i++)
-        if (old[i].addr)
-            *find_slot(cc, old[i].addr) = old[i];
-    free(old);
+    for (size_t i = 0; i < cc->used; i++)
+        *find_slot(cc, cc->codes[i].addr) = (uint32_t)i + 1;
+    return PT_OK;
+}
+
+static enum pt_err grow_codes(struct pt_codecache *cc, size_t want)
+{
+    size_t ncap = cc->codes_cap ? cc->codes_cap : 64;
+    while (ncap < want)
+        ncap *= 2;
+    struct pt_code *c = realloc(cc->codes, ncap * sizeof *c);
+    if (!c)
+        return PT_ENOMEM;
+    cc->codes = c;
+    cc->codes_cap = ncap;
     return PT_OK;
 }
 
@@ -147,20 +160,25 @@ static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, 
     const struct pt_layout *L = &ctx->lay;
     if (ctx->code_type && word_at(hdr, L->ob_type) != ctx->code_type)
         return PT_EINVAL;
-    struct pt_code *c = find_slot(cc, addr);
-    if (c->addr == addr && still_same(ctx, hdr, c)) {
-        *out = c;
-        return PT_OK;
-    }
-    if (c->addr == addr)
+    uint32_t *slot = find_slot(cc, addr);
+    struct pt_code *c;
+    if (*slot) {
+        c = &cc->codes[*slot - 1];
+        if (still_same(ctx, hdr, c)) {
+            *out = c;
+            return PT_OK;
+        }
         code_clear(c);
-    else
-        cc->used++;
+    } else {
+        c = &cc->codes[cc->used++];
+        memset(c, 0, sizeof *c);
+        *slot = (uint32_t)cc->used;
+    }
     c->addr = addr;
     enum pt_err err = decode(ctx, hdr, c);
     if (err != PT_OK) {
-        /* Keep the slot occupied (probe chains must not break) but make it
-         * never match, so the next lookup decodes again. */
+        /* Keep the entry (probe chains must not break) but make it never
+         * match, so the next lookup decodes again. */
         free(c->name);
         free(c->file);
         free(c->lines);
@@ -174,11 +192,15 @@ static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, 
     return PT_OK;
 }
 
-/* Room for `more` new entries without moving any slot. */
+/* Room for `more` new entries without moving any entry. */
 static enum pt_err reserve(struct pt_codecache *cc, size_t more)
 {
+    if (cc->used + more > UINT32_MAX / 2)
+        return PT_ENOMEM;
+    if (cc->used + more > cc->codes_cap && grow_codes(cc, cc->used + more) != PT_OK)
+        return PT_ENOMEM;
     while ((cc->used + more) * 2 > cc->cap) {
-        enum pt_err err = grow(cc);
+        enum pt_err err = grow_index(cc);
         if (err != PT_OK)
             return err;
     }
@@ -188,18 +210,6 @@ static enum pt_err reserve(struct pt_codecache *cc, size_t more)
 static bool addr_ok(const struct pt_pyctx *ctx, uint64_t addr)
 {
     return addr && !(addr & 7) && ctx->lay.code_size > 0 && ctx->lay.code_size <= CODE_HDR_MAX;
-}
-
-enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                        struct pt_code **out)
-{
-    uint8_t hdr[CODE_HDR_MAX];
-    if (!addr_ok(ctx, addr))
-        return PT_EINVAL;
-    enum pt_err err = pt_mem_read(ctx->mem, addr, hdr, (size_t)ctx->lay.code_size);
-    if (err == PT_OK)
-        err = reserve(cc, 1);
-    return err == PT_OK ? resolve(cc, ctx, addr, hdr, out) : err;
 }
 
 /* The distinct addresses of addrs (first occurrence order) into uniq;
@@ -242,6 +252,8 @@ enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx
                              const uint64_t *addrs, size_t n, uint32_t *map, struct pt_code **out,
                              enum pt_err *errs)
 {
+    if (n == 0)
+        return PT_OK; /* a thread with no frames: no scratch may exist yet */
     enum pt_err err = scratch_reserve(cc, n);
     if (err == PT_OK)
         err = reserve(cc, n);
@@ -271,7 +283,13 @@ enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx
     return PT_OK;
 }
 
-int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq)
+int pt_code_line(struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq)
 {
-    return pt_line_lookup(ctx->facts->lines, code->lines, code->lines_len, code->firstlineno, addrq);
+    if (code->memo_set && code->memo_addrq == addrq)
+        return code->memo_line;
+    code->memo_line = pt_line_lookup(ctx->facts->lines, code->lines, code->lines_len,
+                                     code->firstlineno, addrq);
+    code->memo_addrq = addrq;
+    code->memo_set = true;
+    return code->memo_line;
 }

@@ -2,6 +2,7 @@
  * their overlay onto the layout table. All fields are uint64_t. */
 #include "pytop/py_debugoffsets.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 typedef uint64_t u64;
@@ -134,6 +135,34 @@ static void put(struct overlay *o, int32_t *field, u64 value)
         put(o, &L->unicode_ascii_size, D->unicode.asciiobject_size);               \
     } while (0)
 
+/* A field pytop reads out of a fixed-size copy of an object (a frame, a
+ * code header, a str header) must lie inside that object as the block
+ * itself declares its size; else a corrupt or hostile block would move a
+ * read outside the copy. Only the block's own values are compared. */
+struct within {
+    u64 size, off, width;
+};
+
+#define WITHIN(D)                                                                           \
+    {                                                                                       \
+        {D->frame.size, D->frame.previous, 8}, {D->frame.size, D->frame.executable, 8},     \
+        {D->frame.size, D->frame.instr_ptr, 8}, {D->frame.size, D->frame.owner, 1},         \
+        {D->code.size, D->code.filename, 8}, {D->code.size, D->code.name, 8},               \
+        {D->code.size, D->code.qualname, 8}, {D->code.size, D->code.linetable, 8},          \
+        {D->code.size, D->code.firstlineno, 4}, {D->code.size, D->pyobject.ob_type, 8},     \
+        {D->unicode.asciiobject_size, D->unicode.state, 4},                                 \
+        {D->unicode.asciiobject_size, D->unicode.length, 8},                                \
+        {D->unicode.asciiobject_size, D->pyobject.ob_type, 8},                              \
+    }
+
+static bool all_within(const struct within *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i].off > w[i].size || w[i].width > w[i].size - w[i].off)
+            return false;
+    return true;
+}
+
 enum pt_err pt_debugoffsets_apply(const uint8_t *block, size_t len, int decl,
                                   struct pt_layout *lay, int *differs)
 {
@@ -150,6 +179,8 @@ enum pt_err pt_debugoffsets_apply(const uint8_t *block, size_t len, int decl,
             return PT_EUNSUPPORTED;
         const struct dbg313 *D = &d;
         OVERLAY_COMMON(&o, lay, D);
+        const struct within w[] = WITHIN(D);
+        o.bad += !all_within(w, sizeof w / sizeof w[0]);
     } else {
         struct dbg314 d;
         memcpy(&d, block, sizeof d);
@@ -159,6 +190,8 @@ enum pt_err pt_debugoffsets_apply(const uint8_t *block, size_t len, int decl,
             return PT_EUNSUPPORTED;
         const struct dbg314 *D = &d;
         OVERLAY_COMMON(&o, lay, D);
+        const struct within w[] = WITHIN(D);
+        o.bad += !all_within(w, sizeof w / sizeof w[0]);
     }
     if (differs)
         *differs = o.differs;

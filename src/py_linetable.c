@@ -1,10 +1,18 @@
 /* py_linetable — decoders for the four line-table formats CPython used. */
 #include "pytop/py_linetable.h"
 
+#include <limits.h>
 #include <stdbool.h>
 
+/* Lines are summed from deltas in 64 bits: a hostile table or first line
+ * must not overflow an int. A sum no int can hold is no line. */
+static int line_of(int64_t line)
+{
+    return line < 0 || line > INT_MAX ? PT_NOLINE : (int)line;
+}
+
 /* 2.7-3.9 co_lnotab: (addr delta u8, line delta u8|s8) pairs. */
-static int lnotab(const uint8_t *tab, size_t len, int line, int64_t addrq, bool sdelta)
+static int lnotab(const uint8_t *tab, size_t len, int64_t line, int64_t addrq, bool sdelta)
 {
     int64_t addr = 0;
     for (size_t i = 0; i + 1 < len; i += 2) {
@@ -13,11 +21,11 @@ static int lnotab(const uint8_t *tab, size_t len, int line, int64_t addrq, bool 
             break;
         line += sdelta ? (int8_t)tab[i + 1] : tab[i + 1];
     }
-    return line;
+    return line_of(line);
 }
 
 /* 3.10 co_linetable (PEP 626): (byte delta u8, line delta s8), -128 = none. */
-static int pep626(const uint8_t *tab, size_t len, int line, int64_t addrq)
+static int pep626(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 {
     int64_t end = 0;
     for (size_t i = 0; i + 1 < len; i += 2) {
@@ -27,7 +35,7 @@ static int pep626(const uint8_t *tab, size_t len, int line, int64_t addrq)
         if (ld != -128)
             line += ld;
         if (start <= addrq && addrq < end)
-            return ld == -128 ? PT_NOLINE : line;
+            return ld == -128 ? PT_NOLINE : line_of(line);
     }
     return PT_NOLINE;
 }
@@ -72,7 +80,7 @@ static int32_t loc_delta(const uint8_t *tab, size_t len, size_t *i, bool *has_li
 }
 
 /* 3.11+ location table: entries of (code, length in code units, extras). */
-static int locations(const uint8_t *tab, size_t len, int line, int64_t addrq)
+static int locations(const uint8_t *tab, size_t len, int64_t line, int64_t addrq)
 {
     int64_t addr = 0;
     size_t i = 0;
@@ -84,7 +92,7 @@ static int locations(const uint8_t *tab, size_t len, int line, int64_t addrq)
         line += loc_delta(tab, len, &i, &has_line);
         int64_t end = addr + 2 * units;
         if (addr <= addrq && addrq < end)
-            return has_line ? line : PT_NOLINE;
+            return has_line ? line_of(line) : PT_NOLINE;
         addr = end;
         /* skip the column fields: continuation bytes never have bit 7 */
         while (i < len && !(tab[i] & 0x80))

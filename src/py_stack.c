@@ -58,12 +58,17 @@ void pt_walker_init(struct pt_walker *w, const struct pt_target *t)
     memset(w, 0, sizeof *w);
     w->t = t;
     w->verify_top = false;
+    pt_snap_init(&w->snap, &t->mem);
+    w->ctx = t->ctx;
+    w->ctx.mem = &w->snap.mem;
     pt_codecache_init(&w->codes);
 }
 
 void pt_walker_free(struct pt_walker *w)
 {
     pt_codecache_free(&w->codes);
+    pt_snap_free(&w->snap);
+    pt_addrset_free(&w->frames_seen);
     free(w->raw);
     free(w->codes_of);
     free(w->map);
@@ -119,10 +124,10 @@ static enum pt_err push_raw(struct pt_walker *w, uint64_t code, int64_t addrq, i
  * them to the sink, leaf first. */
 static enum pt_err emit_all(struct pt_walker *w, const struct pt_walk_sink *sink)
 {
-    const struct pt_pyfacts *F = w->t->ctx.facts;
+    const struct pt_pyfacts *F = w->ctx.facts;
     for (size_t i = 0; i < w->nraw; i++)
         w->codes_of[i] = w->raw[i].code;
-    enum pt_err err = pt_code_get_many(&w->codes, &w->t->ctx, w->codes_of, w->nraw, w->map, w->res,
+    enum pt_err err = pt_code_get_many(&w->codes, &w->ctx, w->codes_of, w->nraw, w->map, w->res,
                                        w->errs);
     for (size_t i = 0; err == PT_OK && i < w->nraw; i++) {
         const struct pt_rawframe *r = &w->raw[i];
@@ -134,7 +139,7 @@ static enum pt_err emit_all(struct pt_walker *w, const struct pt_walk_sink *sink
             if (r->owner >= 0 && r->owner != F->owner_generator &&
                 r->addrq < 2 * (int64_t)c->firsttraceable)
                 continue;
-            line = pt_code_line(c, &w->t->ctx, r->addrq);
+            line = pt_code_line(c, &w->ctx, r->addrq);
         }
         err = sink->frame(sink->arg, ferr == PT_OK ? c : NULL, r->code, line, ferr);
     }
@@ -147,20 +152,29 @@ static enum pt_err emit_all(struct pt_walker *w, const struct pt_walk_sink *sink
  * usually holds all its callers too.
  */
 #define SPAN_PAGE 4096u
+#define SPAN_FAR (64u << 10)
 
 static enum pt_err span_read(struct pt_walker *w, uint64_t fp, void *out, size_t len)
 {
+    /* In this walk's copy already: read just the frame, so the next copy
+     * holds the frames and not the pages around them. */
+    if (pt_snap_has(&w->snap, fp, len))
+        return pt_mem_read(w->ctx.mem, fp, out, len);
     if (w->span_len && fp >= w->span_base && fp - w->span_base + len <= w->span_len) {
         memcpy(out, w->span + (fp - w->span_base), len);
         return PT_OK;
     }
+    /* Far above the span: not a caller in this data stack but an entry
+     * frame on the C stack (3.12+); its neighbours are not frames. */
+    if (w->span_len && fp > w->span_base + w->span_len + SPAN_FAR)
+        return pt_mem_read(w->ctx.mem, fp, out, len);
     uint64_t end = fp + len, page = fp & ~(uint64_t)(SPAN_PAGE - 1);
     /* two pages below the frame's end, else one, else just the frame */
     const uint64_t starts[] = {page >= SPAN_PAGE ? page - SPAN_PAGE : page, page, fp};
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
         if (end - starts[i] > sizeof w->span)
             continue;
-        if (pt_mem_read(&w->t->mem, starts[i], w->span, end - starts[i]) == PT_OK) {
+        if (pt_mem_read(w->ctx.mem, starts[i], w->span, end - starts[i]) == PT_OK) {
             w->span_base = starts[i];
             w->span_len = end - starts[i];
             memcpy(out, w->span + (fp - starts[i]), len);
@@ -168,7 +182,7 @@ static enum pt_err span_read(struct pt_walker *w, uint64_t fp, void *out, size_t
         }
     }
     w->span_len = 0;
-    return pt_mem_read(&w->t->mem, fp, out, len);
+    return pt_mem_read(w->ctx.mem, fp, out, len);
 }
 
 /* <= 3.10: frames are heap objects. Read the chain the thread had last
@@ -206,7 +220,7 @@ static void chain_prefetch(struct pt_walker *w, struct pt_framechain *ch, size_t
     }
     for (size_t i = 0; i < n; i++)
         w->pieces[i] = (struct pt_mem_piece){ch->addr[i], w->chain_bufs + i * FRAME_BUF, len};
-    w->prefetched = pt_mem_readv(&w->t->mem, w->pieces, n);
+    w->prefetched = pt_mem_readv(w->ctx.mem, w->pieces, n);
 }
 
 static enum pt_err chain_read(struct pt_walker *w, size_t depth, uint64_t fp, void *out, size_t len)
@@ -221,7 +235,7 @@ static enum pt_err chain_read(struct pt_walker *w, size_t depth, uint64_t fp, vo
             return PT_OK;
         }
     }
-    return pt_mem_read(&w->t->mem, fp, out, len);
+    return pt_mem_read(w->ctx.mem, fp, out, len);
 }
 
 static void chain_remember(struct pt_framechain *ch, size_t depth, uint64_t fp)
@@ -240,6 +254,13 @@ static void chain_remember(struct pt_framechain *ch, size_t depth, uint64_t fp)
     ch->next_n = depth + 1;
 }
 
+/* A frame met twice in one stack: the walk crossed memory the target
+ * rewrote meanwhile, or a loop. Exact, unlike a cycle check (addrset.h). */
+static bool frame_repeats(struct pt_walker *w, uint64_t fp)
+{
+    return pt_addrset_add(&w->frames_seen, fp) != PT_OK;
+}
+
 /* <= 3.10: PyFrameObject chain through f_back. */
 static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t fp)
 {
@@ -247,8 +268,6 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t
     const struct pt_layout *L = &t->ctx.lay;
     size_t len = (size_t)L->frame_localsplus;
     uint8_t buf[FRAME_BUF];
-    struct cycle cy;
-    cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
     struct pt_framechain *ch = chain_for(w, tstate);
@@ -257,7 +276,7 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t
     ch->next_n = 0;
     enum pt_err err = PT_OK;
     for (size_t depth = 0; fp && err == PT_OK; fp = word(buf, L->frame_back), depth++) {
-        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp)) {
+        if (depth >= PT_MAX_FRAMES || frame_repeats(w, fp) || !ptr_ok(t, fp)) {
             err = PT_EINVAL;
             break;
         }
@@ -281,13 +300,11 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
     const struct pt_pyfacts *F = t->ctx.facts;
     size_t len = (size_t)L->iframe_size;
     uint8_t buf[FRAME_BUF];
-    struct cycle cy;
-    cycle_init(&cy);
     if (len > sizeof buf)
         return PT_EINVAL;
     w->span_len = 0; /* never reuse bytes read before this thread's walk */
     for (size_t depth = 0; fp; fp = word(buf, L->iframe_previous), depth++) {
-        if (depth >= PT_MAX_FRAMES || cycle_seen(&cy, fp) || !ptr_ok(t, fp))
+        if (depth >= PT_MAX_FRAMES || frame_repeats(w, fp) || !ptr_ok(t, fp))
             return PT_EINVAL;
         enum pt_err err = span_read(w, fp, buf, len);
         if (err != PT_OK)
@@ -308,6 +325,7 @@ static enum pt_err walk_frames(struct pt_walker *w, uint64_t tstate, uint64_t fp
                                const struct pt_walk_sink *sink)
 {
     w->nraw = 0;
+    pt_addrset_clear(&w->frames_seen);
     enum pt_err err = w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, tstate, fp)
                                                                  : walk_iframes(w, fp);
     /* frames read before a failure are still reported, then the failure */
@@ -331,7 +349,7 @@ static uint64_t gil_block(struct pt_walker *w, uint64_t interp)
     if (w->gil_interp == interp && w->gil_addr)
         return w->gil_addr;
     uint64_t gil = 0;
-    if (pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_ceval_gil, &gil) != PT_OK)
+    if (pt_mem_read_u64(w->ctx.mem, interp + (uint64_t)L->interp_ceval_gil, &gil) != PT_OK)
         return 0;
     w->gil_interp = interp;
     w->gil_addr = gil;
@@ -345,7 +363,7 @@ static uint64_t gil_holder(struct pt_walker *w, uint64_t interp)
     const struct pt_layout *L = &t->ctx.lay;
     uint64_t holder = 0;
     if (t->ctx.facts->gil == PT_GIL_TSTATE_CURRENT) {
-        if (t->tstate_current && pt_mem_read_u64(&t->mem, t->tstate_current, &holder) == PT_OK)
+        if (t->tstate_current && pt_mem_read_u64(w->ctx.mem, t->tstate_current, &holder) == PT_OK)
             return holder;
         return 0;
     }
@@ -355,36 +373,23 @@ static uint64_t gil_holder(struct pt_walker *w, uint64_t interp)
     int32_t hi = L->gil_last_holder < L->gil_locked ? L->gil_locked : L->gil_last_holder;
     uint8_t buf[64];
     if (!gil || hi - lo + 8 > (int32_t)sizeof buf ||
-        pt_mem_read(&t->mem, gil + (uint64_t)lo, buf, (size_t)(hi - lo + 8)) != PT_OK)
+        pt_mem_read(w->ctx.mem, gil + (uint64_t)lo, buf, (size_t)(hi - lo + 8)) != PT_OK)
         return 0;
     return int32(buf, L->gil_locked - lo) == 1 ? word(buf, L->gil_last_holder - lo) : 0;
 }
 
 /* The kernel tid as the target's PID namespace numbers it. */
-static pid_t thread_ns_tid(const struct pt_target *t, const uint8_t *ts)
+static pid_t thread_ns_tid(const struct pt_walker *w, const uint8_t *ts)
 {
+    const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
     if (t->ctx.facts->native_tid)
         return (pid_t)word(ts, L->ts_native_thread_id);
     int32_t tid;
     uint64_t ident = word(ts, L->ts_thread_id);
-    if (!ident || pt_mem_read(&t->mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK)
+    if (!ident || pt_mem_read(w->ctx.mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK)
         return 0;
     return tid > 0 ? tid : 0;
-}
-
-/* Bytes of the thread state we need: up to the last field we use. Some
- * versions' PyThreadState is kilobytes long (3.6: 2272 bytes). */
-static size_t ts_span(const struct pt_layout *L)
-{
-    const int32_t used[] = {L->ts_next,    L->ts_interp,        L->ts_frame,
-                            L->ts_cframe,  L->ts_current_frame, L->ts_thread_id,
-                            L->ts_native_thread_id};
-    int32_t max = 0;
-    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-        if (used[i] > max)
-            max = used[i];
-    return (size_t)max + 8;
 }
 
 /* One thread state: PT_EINVAL/read errors mean the list itself is broken. */
@@ -394,29 +399,35 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
     uint8_t buf[TS_BUF];
-    size_t len = ts_span(L);
+    size_t len = pt_layout_ts_span(L);
     if (len > sizeof buf)
         return PT_EINVAL;
-    enum pt_err err = pt_mem_read(&t->mem, ts, buf, len);
+    enum pt_err err = pt_mem_read(w->ctx.mem, ts, buf, len);
     if (err != PT_OK)
         return err;
     if (word(buf, L->ts_interp) != interp)
         return PT_EINVAL; /* not a thread state of this interpreter */
     *next = word(buf, L->ts_next);
-    struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(t, buf), holder == ts};
+    struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(w, buf), holder == ts};
     enum pt_walk_choice choice = sink->thread(sink->arg, &ti);
     if (choice == PT_WALK_SKIP)
         return PT_OK;
-    if (choice == PT_WALK_REREAD)
-        err = pt_mem_read(&t->mem, ts, buf, len);
-    uint64_t fp = 0, fp_after;
+    if (choice == PT_WALK_REREAD) {
+        pt_snap_refresh(&w->snap); /* the rest of this walk sees the thread as paused */
+        err = pt_mem_read(w->ctx.mem, ts, buf, len);
+    }
+    uint64_t fp = 0, fp_after, misses = w->snap.st.misses;
     if (err == PT_OK)
-        err = pt_target_top_frame(t, buf, &fp);
+        err = pt_target_top_frame(t, w->ctx.mem, buf, &fp);
     if (err == PT_OK)
         err = walk_frames(w, ts, fp, sink);
+    /* Read the top again, younger than every byte the walk used: from the
+     * end of the walk's own vectored read when all of it came from there,
+     * else live. */
+    const struct pt_mem *after = w->snap.st.misses == misses ? &w->snap.tail : &t->mem;
     if (err == PT_OK && w->verify_top &&
-        (pt_mem_read(&t->mem, ts, buf, len) != PT_OK ||
-         pt_target_top_frame(t, buf, &fp_after) != PT_OK || fp_after != fp))
+        (pt_mem_read(after, ts, buf, len) != PT_OK ||
+         pt_target_top_frame(t, after, buf, &fp_after) != PT_OK || fp_after != fp))
         err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
     sink->thread_end(sink->arg, err);
     return err == PT_ENOMEM ? err : PT_OK;
@@ -424,19 +435,20 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
 
 /* An interpreter's next pointer and first thread state, read together
  * when they are close (they are, in every version but 3.13+'s 80 bytes). */
-static enum pt_err interp_links(const struct pt_target *t, uint64_t interp, uint64_t *next,
+static enum pt_err interp_links(const struct pt_walker *w, uint64_t interp, uint64_t *next,
                                 uint64_t *threads)
 {
-    const struct pt_layout *L = &t->ctx.lay;
+    const struct pt_layout *L = &w->ctx.lay;
+    const struct pt_mem *mem = w->ctx.mem;
     int32_t lo = L->interp_next < L->interp_threads_head ? L->interp_next : L->interp_threads_head;
     int32_t hi = L->interp_next < L->interp_threads_head ? L->interp_threads_head : L->interp_next;
     uint8_t buf[256];
     if (hi - lo + 8 > (int32_t)sizeof buf) {
-        enum pt_err err = pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_next, next);
+        enum pt_err err = pt_mem_read_u64(mem, interp + (uint64_t)L->interp_next, next);
         return err != PT_OK ? err
-                            : pt_mem_read_u64(&t->mem, interp + (uint64_t)L->interp_threads_head, threads);
+                            : pt_mem_read_u64(mem, interp + (uint64_t)L->interp_threads_head, threads);
     }
-    enum pt_err err = pt_mem_read(&t->mem, interp + (uint64_t)lo, buf, (size_t)(hi - lo + 8));
+    enum pt_err err = pt_mem_read(mem, interp + (uint64_t)lo, buf, (size_t)(hi - lo + 8));
     if (err == PT_OK) {
         *next = word(buf, L->interp_next - lo);
         *threads = word(buf, L->interp_threads_head - lo);
@@ -462,22 +474,30 @@ static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, uint64_t ts
     return err;
 }
 
-enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
+static enum pt_err walk_all(struct pt_walker *w, const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
     uint64_t interp;
-    enum pt_err err = pt_target_first_interp(t, &interp);
+    enum pt_err err = pt_target_first_interp(t, w->ctx.mem, &interp);
     struct cycle cy;
     cycle_init(&cy);
     for (size_t k = 0; err == PT_OK && interp; k++) {
         if (k >= MAX_INTERPS || cycle_seen(&cy, interp) || !ptr_ok(t, interp))
             return PT_EINVAL;
         uint64_t next = 0, threads = 0;
-        err = interp_links(t, interp, &next, &threads);
+        err = interp_links(w, interp, &next, &threads);
         if (err == PT_OK)
             err = walk_interp(w, interp, threads, sink);
         interp = next;
     }
+    return err;
+}
+
+enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
+{
+    pt_snap_begin(&w->snap);
+    enum pt_err err = walk_all(w, sink);
+    pt_snap_end(&w->snap);
     return err;
 }
 
@@ -540,8 +560,12 @@ static enum pt_err collect_frame(void *arg, struct pt_code *code, uint64_t code_
         th->frames = v;
         th->cap = cap;
     }
-    th->frames[th->nframes++] = (struct pt_frame){code_addr, code ? code->name : NULL,
-                                                  code ? code->file : NULL, line, err};
+    struct pt_frame f = {code_addr, NULL, NULL, line, err};
+    if (code && (!(f.name = strdup(code->name)) || !(f.file = strdup(code->file)))) {
+        free(f.name);
+        return PT_ENOMEM;
+    }
+    th->frames[th->nframes++] = f;
     return PT_OK;
 }
 
@@ -551,10 +575,19 @@ static void collect_end(void *arg, enum pt_err err)
     c->out->threads[c->out->n - 1].err = err;
 }
 
+static void free_frames(struct pt_thread *th)
+{
+    for (size_t k = 0; k < th->nframes; k++) {
+        free(th->frames[k].name);
+        free(th->frames[k].file);
+    }
+    free(th->frames);
+}
+
 enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out)
 {
     for (size_t i = 0; i < out->n; i++)
-        free(out->threads[i].frames);
+        free_frames(&out->threads[i]);
     out->n = 0;
     struct collect c = {out, NULL, 0, w->t->pid, PT_OK};
     pid_t *tids = NULL;
@@ -571,7 +604,7 @@ enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out)
 void pt_stacks_free(struct pt_stacks *s)
 {
     for (size_t i = 0; i < s->n; i++)
-        free(s->threads[i].frames);
+        free_frames(&s->threads[i]);
     free(s->threads);
     memset(s, 0, sizeof *s);
 }

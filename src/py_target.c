@@ -29,7 +29,8 @@ static uint64_t u64_at(const uint8_t *buf, int32_t off)
     return v;
 }
 
-enum pt_err pt_target_top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp)
+enum pt_err pt_target_top_frame(const struct pt_target *t, const struct pt_mem *mem,
+                                const uint8_t *ts, uint64_t *fp)
 {
     const struct pt_layout *L = &t->ctx.lay;
     switch (t->ctx.facts->chain) {
@@ -44,7 +45,7 @@ enum pt_err pt_target_top_frame(const struct pt_target *t, const uint8_t *ts, ui
         *fp = 0;
         if (!cframe)
             return PT_OK;
-        return pt_mem_read_u64(&t->mem, cframe + (uint64_t)L->cframe_current_frame, fp);
+        return pt_mem_read_u64(mem, cframe + (uint64_t)L->cframe_current_frame, fp);
     }
     }
     return PT_EINVAL;
@@ -85,13 +86,13 @@ static bool interp_valid(const struct pt_target *t, uint64_t interp, bool strict
         return false;
     for (int i = 0; ts && i < PROOF_THREADS; i++) {
         uint8_t buf[1024];
-        size_t len = (size_t)(L->ts_thread_id + 8);
+        size_t len = pt_layout_ts_span(L); /* every field read below, whatever the offsets */
         if ((ts & 7) || len > sizeof buf || pt_mem_read(&t->mem, ts, buf, len) != PT_OK ||
             u64_at(buf, L->ts_interp) != interp ||
             (L->ts_prev >= 0 && u64_at(buf, L->ts_prev) != prev))
             return false;
         uint64_t fp;
-        if (!code_seen && pt_target_top_frame(t, buf, &fp) == PT_OK)
+        if (!code_seen && pt_target_top_frame(t, &t->mem, buf, &fp) == PT_OK)
             code_seen = runs_code(t, fp);
         prev = ts;
         ts = u64_at(buf, L->ts_next);
@@ -107,18 +108,34 @@ bool pt_target_ptr_plausible(const struct pt_target *t, uint64_t p)
     return p && !(p & 7) && p < USER_SPACE_END;
 }
 
-enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp)
+enum pt_err pt_target_first_interp(const struct pt_target *t, const struct pt_mem *mem,
+                                   uint64_t *interp)
 {
-    enum pt_err err = pt_mem_read_u64(&t->mem, t->interp_head, interp);
+    enum pt_err err = pt_mem_read_u64(mem, t->interp_head, interp);
     if (err != PT_OK)
         return err;
     return *interp ? PT_OK : PT_ENOINTERP;
 }
 
+/* Threads starting and ending while the list is read can fail the proof
+ * for a moment (a link read half-way through a change). A known location
+ * (a symbol or section: not strict) gets a few tries before it is
+ * rejected; scan candidates (strict) are many, and get one. */
+#define PROOF_TRIES 8
+
 static bool head_valid(const struct pt_target *t, uint64_t head_addr, bool strict)
 {
-    uint64_t interp;
-    return pt_mem_read_u64(&t->mem, head_addr, &interp) == PT_OK && interp_valid(t, interp, strict);
+    for (int i = 0; i < (strict ? 1 : PROOF_TRIES); i++) {
+        uint64_t interp;
+        if (pt_mem_read_u64(&t->mem, head_addr, &interp) == PT_OK && interp_valid(t, interp, strict))
+            return true;
+    }
+    return false;
+}
+
+bool pt_target_head_valid(const struct pt_target *t, uint64_t head_addr, bool strict)
+{
+    return head_valid(t, head_addr, strict);
 }
 
 /* ------------------------------------------------------------------------
@@ -163,8 +180,21 @@ static int rank_of(const struct pt_map *m)
     return 2;
 }
 
-static enum pt_err find_elf(struct pt_target *t, struct pt_elf **out)
+/* A deleted (or replaced) interpreter file is read through map_files,
+ * which the kernel opens only for root: say so rather than "no Python". */
+static enum pt_err denied_deleted(const struct pt_target *t, const struct pt_map *m,
+                                  struct pt_sb *why)
 {
+    pt_sb_printf(why, "%s was deleted or replaced after process %d started; pytop reads the "
+                 "original through /proc/%d/map_files, which only root (CAP_SYS_ADMIN, or "
+                 "CAP_CHECKPOINT_RESTORE) may open: run pytop as root",
+                 m->path, (int)t->pid, (int)t->pid);
+    return PT_EPERM;
+}
+
+static enum pt_err find_elf(struct pt_target *t, struct pt_elf **out, struct pt_sb *why)
+{
+    const struct pt_map *denied = NULL;
     for (int rank = 0; rank <= 2; rank++) {
         const char *tried = NULL;
         for (size_t i = 0; i < t->maps.n; i++) {
@@ -173,7 +203,10 @@ static enum pt_err find_elf(struct pt_target *t, struct pt_elf **out)
                 continue;
             tried = m->path;
             struct pt_elf *elf;
-            if (open_mapped(t, m, &elf) != PT_OK)
+            enum pt_err err = open_mapped(t, m, &elf);
+            if (err == PT_EPERM && m->deleted && rank <= 1 && !denied)
+                denied = m;
+            if (err != PT_OK)
                 continue;
             if (looks_like_python(elf)) {
                 snprintf(t->elf_path, sizeof t->elf_path, "%s", m->path);
@@ -185,7 +218,7 @@ static enum pt_err find_elf(struct pt_target *t, struct pt_elf **out)
             pt_elf_close(elf);
         }
     }
-    return PT_ENOTPY;
+    return denied ? denied_deleted(t, denied, why) : PT_ENOTPY;
 }
 
 /* ------------------------------------------------------------------------
@@ -383,26 +416,40 @@ enum pt_err pt_target_attach_with(pid_t pid, const struct pt_attach_opts *opts,
     enum pt_err err = pt_proc_probe(pid, why);
     if (err != PT_OK)
         return err;
+    /* the process the PID names now; it must still be the one at the end */
+    if (pt_ident_capture(pid, &t->ident) != PT_OK)
+        return PT_EGONE;
     pt_mem_proc_init(&t->mem, &t->memproc, pid);
     t->ctx.mem = &t->mem;
-    if ((err = pt_maps_read(pid, &t->maps)) != PT_OK)
+    if ((err = pt_maps_read(pid, &t->maps)) != PT_OK) {
+        pt_target_detach(t);
         return err == PT_ENOPROC ? PT_EGONE : err;
+    }
     struct pt_elf *elf;
     /* maps read while the process exits can be empty: no libpython */
-    if ((err = find_elf(t, &elf)) == PT_OK) {
+    if ((err = find_elf(t, &elf, why)) == PT_OK) {
         err = attach_elf(t, elf, opts, why);
         pt_elf_close(elf);
     }
     if (err != PT_OK) {
         /* a process that vanished mid-attach is "gone", whatever failed;
          * an exiting or zombie process still answers kill(pid, 0) */
-        if (err != PT_EPERM && pt_proc_probe(pid, NULL) != PT_OK) {
+        if (err != PT_EPERM &&
+            (pt_ident_check(&t->ident) != PT_OK || pt_proc_probe(pid, NULL) != PT_OK)) {
             err = PT_EGONE;
             pt_sb_clear(why); /* the detail of what failed no longer applies */
         }
         pt_target_detach(t);
+    } else if (pt_ident_check(&t->ident) != PT_OK) {
+        /* gone meanwhile: what was read may be another process's under its PID */
+        pt_target_detach(t);
+        err = PT_EGONE;
     }
     return err;
 }
 
-void pt_target_detach(struct pt_target *t) { pt_maps_free(&t->maps); }
+void pt_target_detach(struct pt_target *t)
+{
+    pt_maps_free(&t->maps);
+    pt_ident_close(&t->ident);
+}

@@ -36,6 +36,7 @@ struct pt_tname {
     pid_t tid;        /* a new thread reusing an ident has a new tid */
     bool known;       /* name is threading's name for it */
     bool pending;     /* to be looked up in this call */
+    bool tried;       /* looked up in the _active dict being scanned */
     uint64_t retry_ns, backoff_ns;
     char name[PT_THREAD_NAME_MAX];
 };
@@ -582,7 +583,12 @@ static enum pt_err on_active(struct scan *sc, const struct dview *v, uint64_t i,
         return PT_OK;
     struct pt_tname *end = sc->tn->v + sc->tn->n;
     for (; x < end && x->ident == ident; x++) {
-        if (!x->pending || thread_name(sc, thread, x->name, sizeof x->name) != PT_OK)
+        /* once per dict: a key is there once, unless the memory is torn or
+         * hostile, and each try may scan a whole instance dict */
+        if (!x->pending || x->tried)
+            continue;
+        x->tried = true;
+        if (thread_name(sc, thread, x->name, sizeof x->name) != PT_OK)
             continue;
         x->known = true;
         x->pending = false;
@@ -629,6 +635,8 @@ static enum pt_err scan_active(struct scan *sc, uint64_t active)
         return err;
     if (v.hoff < 0)
         return PT_OK; /* a str-keys table: holds no thread idents */
+    for (size_t i = 0; i < sc->tn->n; i++)
+        sc->tn->v[i].tried = false;
     return view_each(sc, &v, on_active, NULL);
 }
 
@@ -652,7 +660,7 @@ static size_t interp_list(const struct pt_target *t, uint64_t *out, size_t max)
 {
     uint64_t interp;
     size_t n = 0;
-    if (pt_target_first_interp(t, &interp) != PT_OK)
+    if (pt_target_first_interp(t, &t->mem, &interp) != PT_OK)
         return 0;
     while (interp && n < max && ptr_ok(t, interp)) {
         out[n++] = interp;

@@ -89,6 +89,12 @@ static size_t put_pct(char *p, double v)
 /* ---- header ------------------------------------------------------------- */
 
 /* Text from outside (command lines, filters) must not break the line structure. */
+/* Microseconds: a tenth where a tick's few microseconds need it. */
+static void add_us(struct pt_sb *out, double us)
+{
+    pt_sb_printf(out, us < 100 ? "%.1f" : "%.0f", us);
+}
+
 static void add_clean(struct pt_sb *out, const char *s)
 {
     if (!s) {
@@ -121,8 +127,13 @@ static void header_sampling(const struct pt_report_header *h, struct pt_sb *out)
     if (h->errors)
         pt_sb_printf(out, " (read %llu, invalid %llu, gone %llu)", (unsigned long long)h->errors_read,
                      (unsigned long long)h->errors_invalid, (unsigned long long)h->errors_gone);
-    pt_sb_printf(out, ", work %.0f/%.0f/%.0f us\n", h->work_us_min, h->work_us_median,
-                 h->work_us_max);
+    pt_sb_puts(out, ", work ");
+    add_us(out, h->work_us_min);
+    pt_sb_puts(out, "/");
+    add_us(out, h->work_us_median);
+    pt_sb_puts(out, "/");
+    add_us(out, h->work_us_max);
+    pt_sb_puts(out, " us\n");
 }
 
 static void header_window(const struct pt_view *v, const struct pt_table *t, struct pt_sb *out)

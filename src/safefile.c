@@ -12,7 +12,7 @@
 static enum pt_err fail(struct pt_sb *why, const char *what, const char *path, int e)
 {
     pt_sb_printf(why, "cannot %s %s: %s", what, path, strerror(e));
-    return PT_EIO;
+    return PT_EWRITE;
 }
 
 static enum pt_err write_all(int fd, const char *data, size_t len)
@@ -21,12 +21,14 @@ static enum pt_err write_all(int fd, const char *data, size_t len)
         ssize_t w = write(fd, data, len);
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0)
-            return PT_EIO;
+        if (w <= 0) {
+            errno = w < 0 ? errno : ENOSPC; /* a write of 0 bytes: no room */
+            return PT_EWRITE;
+        }
         data += w;
         len -= (size_t)w;
     }
-    return fsync(fd) == 0 ? PT_OK : PT_EIO;
+    return fsync(fd) == 0 ? PT_OK : PT_EWRITE;
 }
 
 /* Temporary name in the same directory: ".NAME.pytop-XXXXXX". */
@@ -83,7 +85,32 @@ enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bo
         pt_sb_printf(why, "%s already exists (use --force to overwrite)", path);
     else if (e)
         return fail(why, "write", path, e);
-    return e ? PT_EIO : PT_OK;
+    return e ? PT_EWRITE : PT_OK;
+}
+
+bool pt_safefile_writable(const char *path, bool overwrite, struct pt_sb *why)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    struct stat st;
+    int e = 0;
+    if (!dir)
+        e = ENOMEM;
+    else if (stat(dir, &st) != 0)
+        e = errno;
+    else if (!S_ISDIR(st.st_mode))
+        e = ENOTDIR;
+    else if (access(dir, W_OK | X_OK) != 0) /* EROFS too, even for root */
+        e = errno;
+    bool taken = !e && lstat(path, &st) == 0;
+    if (e)
+        pt_sb_printf(why, "cannot write in directory '%s': %s", dir ? dir : path, strerror(e));
+    else if (taken && !overwrite)
+        pt_sb_printf(why, "%s already exists (use --force to overwrite)", path);
+    else if (taken && S_ISDIR(st.st_mode))
+        pt_sb_printf(why, "%s is a directory", path);
+    free(dir);
+    return !e && !(taken && (!overwrite || S_ISDIR(st.st_mode)));
 }
 
 /* dir/stem.ext for n == 0, else dir/stem-n.ext. */
@@ -120,7 +147,7 @@ enum pt_err pt_safefile_write_new(const char *dir, const char *stem, const char 
                      PT_SAFEFILE_MAX_SUFFIX);
     else if (e)
         return fail(why, "write", path->s ? path->s : stem, e);
-    return e ? PT_EIO : PT_OK;
+    return e ? PT_EWRITE : PT_OK;
 }
 
 enum pt_err pt_safefile_create_new(const char *dir, const char *stem, const char *ext,
@@ -142,5 +169,5 @@ enum pt_err pt_safefile_create_new(const char *dir, const char *stem, const char
                      PT_SAFEFILE_MAX_SUFFIX);
     else if (e)
         return fail(why, "create", path->s, e);
-    return e ? PT_EIO : PT_OK;
+    return e ? PT_EWRITE : PT_OK;
 }

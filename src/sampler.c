@@ -3,12 +3,13 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pytop/pause.h"
-#include "pytop/proc_info.h"
+#include "pytop/proc_ident.h"
 #include "pytop/py_stack.h"
 #include "pytop/sample.h"
 #include "pytop/tidcache.h"
@@ -16,6 +17,12 @@
 #define NS_PER_S 1000000000ull
 /* Forget threads not seen for this many ticks (they exited). */
 #define EVICT_AFTER_TICKS 256
+/* Confirm a process is still the one attached (one poll of its pidfd) at
+ * least this often, and after any failed walk. Its PID can name another
+ * process only once it has exited, and then reads fail; this bounds the
+ * case where they do not (the sampler was stopped or starved meanwhile)
+ * at a cost of a few microseconds per 10 ms. */
+#define IDENT_CHECK_NS 10000000ull
 
 /* One sampled process. Slot 0 is the target pytop was given; others are
  * descendants added while running (--subprocesses). */
@@ -23,6 +30,7 @@ struct slot {
     struct pt_target *t;
     struct pt_walker walker;
     struct pt_tidcache tids;
+    uint64_t ident_ns; /* when the process was last confirmed to be itself */
     bool gone;
 };
 
@@ -132,8 +140,14 @@ static enum pt_err on_frame(void *arg, struct pt_code *code, uint64_t code_addr,
         s->cur_bad = true; /* an unreadable frame: the sample cannot be trusted */
         return PT_OK;
     }
-    struct pt_frameinfo fi = {code->user[0], code->user[1], line, code->firstlineno};
-    uint32_t id = pt_intern_frame(s->in, &fi);
+    /* user[2]: the line whose frame id user[3] is, plus one (0: none) */
+    uint32_t id = code->user[3];
+    if (code->user[2] != (uint32_t)line + 1u) {
+        struct pt_frameinfo fi = {code->user[0], code->user[1], line, code->firstlineno};
+        id = pt_intern_frame(s->in, &fi);
+        code->user[2] = id == PT_NOID ? 0 : (uint32_t)line + 1u;
+        code->user[3] = id;
+    }
     if (id == PT_NOID || s->cur.depth >= PT_MAX_FRAMES) {
         s->cur_bad = true;
         return PT_OK;
@@ -165,10 +179,10 @@ static void on_thread_end(void *arg, enum pt_err err)
  */
 static void record_work(struct pt_sampler_stats *st, uint64_t ns)
 {
-    uint64_t us = ns / 1000, b = us;
-    if (us >= PT_WORK_LINEAR_US) {
-        b = PT_WORK_LINEAR_US;
-        for (uint64_t v = us / PT_WORK_LINEAR_US; v > 1 && b < PT_WORK_BUCKETS - 1; v >>= 1)
+    uint64_t units = ns / PT_WORK_BUCKET_NS, b = units;
+    if (units >= PT_WORK_LINEAR) {
+        b = PT_WORK_LINEAR;
+        for (uint64_t v = units / PT_WORK_LINEAR; v > 1 && b < PT_WORK_BUCKETS - 1; v >>= 1)
             b++;
     }
     atomic_fetch_add_explicit(&st->work_hist[b], 1, memory_order_relaxed);
@@ -183,11 +197,16 @@ static void record_work(struct pt_sampler_stats *st, uint64_t ns)
 static bool tick_slot(struct pt_sampler *s, struct slot *sl)
 {
     s->cur_slot = sl;
+    if (s->tick_ns - sl->ident_ns >= IDENT_CHECK_NS) {
+        if (pt_ident_check(&sl->t->ident) != PT_OK)
+            return false; /* exited, maybe its PID reused: never read it again */
+        sl->ident_ns = s->tick_ns;
+    }
     struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s};
     enum pt_err err = pt_walk(&sl->walker, &sink);
     if (err != PT_OK) {
         count_error(s, err);
-        if (!pt_proc_alive(sl->t->pid))
+        if (pt_ident_check(&sl->t->ident) != PT_OK)
             return false;
     }
     if (s->tick % EVICT_AFTER_TICKS == 0)
@@ -203,8 +222,8 @@ static void init_slot(struct pt_sampler *s, struct slot *sl, struct pt_target *t
     pt_tidcache_init(&sl->tids, t->pid);
     bool blocking = s->mode == PT_CONS_BLOCKING ||
                     (s->mode == PT_CONS_AUTO && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ);
-    /* live reads of heap frames: reject stacks whose top moved meanwhile */
-    sl->walker.verify_top = !blocking && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+    /* live reads: reject stacks whose top moved meanwhile (py_stack.h) */
+    sl->walker.verify_top = !blocking;
     atomic_fetch_add(&s->live, 1);
 }
 
@@ -251,24 +270,38 @@ static void sleep_until(uint64_t ns)
         ; /* EINTR: sleep the rest */
 }
 
+/* The kernel may wake a sleeper up to its timer slack late (50 us by
+ * default): harmless at 100 Hz, a missed deadline at 20 kHz. A tenth of
+ * the period keeps wake-ups on time without asking for more precision
+ * than the rate needs. */
+static void set_slack(uint64_t period_ns)
+{
+    unsigned long slack = (unsigned long)(period_ns / 10);
+    if (slack < 50000)
+        prctl(PR_SET_TIMERSLACK, slack ? slack : 1ul, 0, 0, 0);
+}
+
 static void *run(void *arg)
 {
     struct pt_sampler *s = arg;
+    set_slack(s->period_ns);
     uint64_t next = now_ns(), prev = 0;
     while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-        uint64_t now = now_ns();
-        if (now > next + s->period_ns) {
-            /* missed whole deadlines: skip them, never catch up in a burst */
-            uint64_t missed = (now - next) / s->period_ns;
-            atomic_fetch_add_explicit(&s->st.late, missed, memory_order_relaxed);
-            next += missed * s->period_ns;
-        }
         sleep_until(next);
         uint64_t tick_ns = now_ns();
         if (!do_tick(s, tick_ns, prev))
             break;
         prev = tick_ns;
         next += s->period_ns;
+        /* A deadline already passed is skipped and counted, never made up:
+         * ticks never run back to back, so a tick that costs more than the
+         * period lowers the rate instead of taking a whole core. */
+        uint64_t now = now_ns();
+        if (now >= next) {
+            uint64_t missed = (now - next) / s->period_ns + 1;
+            atomic_fetch_add_explicit(&s->st.late, missed, memory_order_relaxed);
+            next += missed * s->period_ns;
+        }
     }
     atomic_store(&s->st.gone, !atomic_load(&s->stop));
     return NULL;
@@ -393,9 +426,10 @@ bool pt_sampler_auto(const struct pt_sampler *s) { return s->auto_mode; }
 
 static double bucket_us(int b)
 {
-    if (b < PT_WORK_LINEAR_US)
-        return b + 0.5;
-    return (double)PT_WORK_LINEAR_US * (double)(1u << (b - PT_WORK_LINEAR_US)) * 1.5;
+    double unit_us = PT_WORK_BUCKET_NS / 1000.0;
+    if (b < PT_WORK_LINEAR)
+        return (b + 0.5) * unit_us;
+    return PT_WORK_LINEAR * unit_us * (double)(1u << (b - PT_WORK_LINEAR)) * 1.5;
 }
 
 void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *median, double *max)
@@ -413,6 +447,11 @@ void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *
     }
     *min = (double)atomic_load(&st->work_min_ns) / 1000.0;
     *max = (double)atomic_load(&st->work_max_ns) / 1000.0;
+    /* a bucket's middle can lie outside what was really seen */
+    if (total && *median < *min)
+        *median = *min;
+    if (total && *median > *max)
+        *median = *max;
 }
 
 double pt_sampler_rate(const struct pt_sampler_stats *st)

@@ -11,13 +11,29 @@
 #include "pytop/py_stack.h"
 #include "pytop/sample.h"
 
-#define RING_WORDS (1u << 22) /* 16 MiB: seconds of samples at high rates */
 #define RECORD_MAX (PT_SAMPLE_HDR_WORDS + PT_MAX_FRAMES)
+/* The ring holds about a second of samples at the asked rate, so a slow
+ * refresh does not drop any; a tick is taken as 256 words (8 threads of
+ * 22-frame stacks). A fixed 16 MiB ring would be slowly touched page by
+ * page as it wraps, a resident size that grows for minutes at low rates. */
+#define RING_TICK_WORDS 256.0
+#define RING_MIN_WORDS (1u << 16) /* 256 KiB */
+#define RING_MAX_WORDS (1u << 22) /* 16 MiB */
+
+static size_t ring_words(double rate)
+{
+    double w = rate * RING_TICK_WORDS;
+    return w < RING_MIN_WORDS ? RING_MIN_WORDS : w > RING_MAX_WORDS ? RING_MAX_WORDS : (size_t)w;
+}
+
+#define DRAIN_MIN_NS 10000000ull  /* 10 ms */
+#define DRAIN_MAX_NS 250000000ull /* 250 ms: the viewer's exit notice and --duration wait no longer */
+#define DRAIN_START_NS 50000000ull
 
 static enum pt_err start_sampling(struct pt_session *s, const struct pt_options *o,
                                   struct pt_sb *why)
 {
-    enum pt_err err = pt_ring_init(&s->ring, RING_WORDS);
+    enum pt_err err = pt_ring_init(&s->ring, ring_words(o->rate));
     if (err != PT_OK)
         return err;
     s->intern = malloc(sizeof *s->intern);
@@ -35,6 +51,7 @@ static enum pt_err start_sampling(struct pt_session *s, const struct pt_options 
 enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, struct pt_sb *why)
 {
     memset(s, 0, sizeof *s);
+    s->drain_ns = DRAIN_START_NS;
     pt_sb_init(&s->cmdline);
     enum pt_err err;
     if (o->command)
@@ -140,6 +157,24 @@ void pt_session_split(const struct pt_session *s, const struct pt_view *v, struc
     free(th);
 }
 
+/* What piled up since the last drain sets the next interval: over an
+ * eighth of the ring, twice as often; under a thirty-second, half as often. */
+static void adapt_interval(struct pt_session *s)
+{
+    size_t cap = s->ring.mask + 1;
+    size_t used = atomic_load(&s->ring.head) - atomic_load(&s->ring.tail);
+    if (used > cap / 8 && s->drain_ns > DRAIN_MIN_NS)
+        s->drain_ns /= 2;
+    else if (used < cap / 32 && s->drain_ns < DRAIN_MAX_NS)
+        s->drain_ns *= 2;
+    if (s->drain_ns < DRAIN_MIN_NS)
+        s->drain_ns = DRAIN_MIN_NS;
+    if (s->drain_ns > DRAIN_MAX_NS)
+        s->drain_ns = DRAIN_MAX_NS;
+}
+
+uint64_t pt_session_drain_interval_ns(const struct pt_session *s) { return s->drain_ns; }
+
 void pt_session_drain(struct pt_session *s)
 {
     if (s->follow)
@@ -147,6 +182,8 @@ void pt_session_drain(struct pt_session *s)
     bool gone = s->sampler && atomic_load(&pt_sampler_stats(s->sampler)->gone);
     if (gone)
         stop_sampler(s); /* joins: everything it pushed is now in the ring */
+    if (s->ring.buf)
+        adapt_interval(s);
     size_t n;
     while ((n = pt_ring_pop(&s->ring, s->words, RECORD_MAX)) != 0) {
         struct pt_sample smp;

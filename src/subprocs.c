@@ -129,7 +129,14 @@ static void try_adopt(struct pt_subproc *p, struct pt_sampler *s)
         struct pt_target *t = malloc(sizeof *t);
         struct pt_sb ignore;
         pt_sb_init(&ignore);
-        if (t && pt_target_attach(p->pid, t, &ignore) == PT_OK) {
+        enum pt_err err = t ? pt_target_attach(p->pid, t, &ignore) : PT_ENOMEM;
+        if (err == PT_OK && t->ident.start != p->start) {
+            /* the PID now names a newer process than the one found */
+            pt_target_detach(t);
+            err = PT_EGONE;
+            p->tries = MAX_TRIES;
+        }
+        if (err == PT_OK) {
             p->t = t;
         } else {
             free(t);

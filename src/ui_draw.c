@@ -107,8 +107,9 @@ static void line_sampling(struct ui_state *u, int row)
     counter(&p, "dropped", h->dropped);
     counter(&p, "errors", h->errors);
     error_kinds(&p, h);
-    putf(&p, UI_ROLE_NORMAL, "  mode %s  work %.0f/%.0f/%.0f us", h->mode ? h->mode : "?", h->work_us_min,
-         h->work_us_median, h->work_us_max);
+    /* the median to a tenth: a tick costs a few microseconds */
+    putf(&p, UI_ROLE_NORMAL, "  mode %s  work %.1f/%.1f/%.0f us", h->mode ? h->mode : "?",
+         h->work_us_min, h->work_us_median, h->work_us_max);
 }
 
 static void window_text(const struct ui_state *u, char *buf, size_t cap)
@@ -232,7 +233,7 @@ static void shown_link(const struct ui_state *u, const struct pt_drill_link *k, 
 {
     pt_report_link_prefix(k->pct, k->count, s->prefix);
     s->name = k->name, s->file = k->file, s->line = k->line;
-    s->text = k->key == PT_NOID ? "(root)" : NULL;
+    s->text = k->key == PT_NOID ? "(root)" : k->pruned ? PT_AGG_PRUNED_TEXT : NULL;
     s->heat = k->pct * u->drillv.row.pct_total / 100;
 }
 

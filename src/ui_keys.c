@@ -111,7 +111,13 @@ static void a_threads(struct ui_state *u, int k) { (void)k, ui_threads_open(u); 
 static void a_lines(struct ui_state *u, int k)
 {
     (void)k;
-    u->view.mode = u->view.mode == PT_KEY_LINE ? PT_KEY_FUNCTION : PT_KEY_LINE;
+    enum pt_keymode other = u->view.mode == PT_KEY_LINE ? PT_KEY_FUNCTION : PT_KEY_LINE;
+    if (pt_agg_set_modes(u->agg, 1u << other) != PT_OK) { /* its keys are made on first use */
+        ui_status(u, true, "out of memory: staying with one row per %s",
+                  u->view.mode == PT_KEY_LINE ? "line" : "function");
+        return;
+    }
+    u->view.mode = other;
     bool drilled = u->depth > 0;
     u->depth = 0; /* keys differ between modes: a drill path cannot carry over */
     u->sel_key = PT_NOID;

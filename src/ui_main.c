@@ -100,12 +100,25 @@ static enum pt_err redraw(struct ui_state *u)
     return PT_OK;
 }
 
+/* A key ends the wait at once; otherwise wake for the next refresh or the
+ * next drain of the ring, whichever comes first (every wake-up costs CPU). */
+static int input_wait_ms(const struct ui_state *u)
+{
+    uint64_t now = now_ns(), wait = pt_session_drain_interval_ns(u->session);
+    if (u->next_refresh_ns > now && u->next_refresh_ns - now < wait)
+        wait = u->next_refresh_ns - now;
+    else if (u->next_refresh_ns <= now)
+        wait = 0;
+    int ms = (int)((wait + 999999) / 1000000);
+    return ms < UI_INPUT_MS_MIN ? UI_INPUT_MS_MIN : ms;
+}
+
 static enum pt_err loop(struct ui_state *u, volatile sig_atomic_t *stop)
 {
     uint64_t end = u->opt->duration > 0 ? now_ns() + (uint64_t)(u->opt->duration * 1e9) : UINT64_MAX;
     enum pt_err err = redraw(u);
     while (err == PT_OK && !u->quit && !*stop && now_ns() < end) {
-        int key = ui_screen_key(UI_INPUT_MS);
+        int key = ui_screen_key(input_wait_ms(u));
         if (key != UI_KEY_NONE)
             on_key(u, key);
         pt_session_drain(u->session);
@@ -147,6 +160,8 @@ static void start_state(struct ui_state *u, struct pt_session *s, const struct p
     u->screen = screen;
     if (o->window > 0)
         pt_agg_set_retention(s->agg, o->window > PT_RETENTION_DEFAULT_S ? o->window : PT_RETENTION_DEFAULT_S);
+    /* the other key mode is prepared when l asks for it (ui_keys.c) */
+    pt_agg_set_modes(s->agg, 1u << u->view.mode);
     ui_model_snapshot(u);
     u->next_refresh_ns = now_ns() + (uint64_t)(o->delay * 1e9);
 }

@@ -121,8 +121,8 @@ bool ui_model_crumb(const struct ui_state *u, size_t line, struct ui_crumb *out)
         *out = (struct ui_crumb){r->key, r->name, r->line};
         return true;
     }
-    if (!k || k->key == PT_NOID)
-        return false;
+    if (!k || k->key == PT_NOID || k->pruned)
+        return false; /* (root) and (pruned) are no functions to drill into */
     *out = (struct ui_crumb){k->key, k->name, k->line};
     return true;
 }

@@ -999,6 +999,288 @@ START_TEST(many_keys_add_up)
 }
 END_TEST
 
+/* ---- bounding the since-start stacks ------------------------------------------------ */
+
+/* Two aggregates fed the same samples: ref keeps every stack, the other
+ * prunes past a cap of 16 stacks (and keeps only the newest bucket, so
+ * little is held back from pruning). */
+struct twin {
+    struct fx ref, cut;
+    uint64_t rng;
+};
+
+static uint32_t twin_rand(struct twin *w, uint32_t n)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    return (uint32_t)(w->rng % n);
+}
+
+/* Frame i of 24 functions (3 files), in one of 3 lines, in both aggregates'
+ * intern tables (each its own: ids can differ, text cannot). */
+static void twin_frames(struct twin *w, uint32_t fn_i, uint32_t line, uint32_t *in_ref, uint32_t *in_cut)
+{
+    char name[32], file[16];
+    snprintf(name, sizeof name, "fn_%02u_long_enough_name", fn_i % 8 * 3 + fn_i / 8);
+    snprintf(file, sizeof file, "/m%u.py", fn_i / 8);
+    *in_ref = frame(&w->ref, name, file, (int)(10 * fn_i + line), (int)(10 * fn_i));
+    *in_cut = frame(&w->cut, name, file, (int)(10 * fn_i + line), (int)(10 * fn_i));
+}
+
+/* rounds of samples with random stacks (root first, depth 1..6; with
+ * recursion, a function may come back), threads 1..3, any class, weights
+ * 100..2099 us; a bucket closed each round. */
+static void twin_feed(struct twin *w, int rounds, bool recursion)
+{
+    for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < 40; k++) {
+            uint32_t depth = 1 + twin_rand(w, 6), used = 0, sr[8], sc[8];
+            for (uint32_t d = 0; d < depth; d++) {
+                uint32_t g;
+                do
+                    g = twin_rand(w, 24);
+                while (!recursion && (used >> g & 1u));
+                used |= 1u << g;
+                twin_frames(w, g, twin_rand(w, 3), &sr[d], &sc[d]);
+            }
+            uint32_t tid = 1 + twin_rand(w, 3), flags = twin_rand(w, 4), us = 100 + twin_rand(w, 2000);
+            unsigned n = 1 + twin_rand(w, 3);
+            add_n(&w->ref, tid, flags, us, n, sr, depth);
+            add_n(&w->cut, tid, flags, us, n, sc, depth);
+        }
+        close_at(&w->ref, r + 1);
+        close_at(&w->cut, r + 1);
+    }
+}
+
+static void twin_init(struct twin *w)
+{
+    fx_init(&w->ref);
+    fx_init(&w->cut);
+    w->rng = 88172645463325252ull;
+    pt_agg_set_stack_cap(w->cut.a, 16);
+    pt_agg_set_retention(w->ref.a, 0);
+    pt_agg_set_retention(w->cut.a, 0);
+}
+
+static void twin_free(struct twin *w)
+{
+    fx_free(&w->ref);
+    fx_free(&w->cut);
+}
+
+/* Both tables of v agree row by row (key text, counts, shares, seconds). */
+static void same_tables(struct twin *w, const struct pt_view *v)
+{
+    const struct pt_table *a = table(&w->ref, v), *b = table(&w->cut, v);
+    ck_assert_uint_eq(a->window_samples, b->window_samples);
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        char ka[128], kb[128];
+        pt_agg_key_text(w->ref.a, v->mode, a->rows[i].key, ka, sizeof ka);
+        pt_agg_key_text(w->cut.a, v->mode, b->rows[i].key, kb, sizeof kb);
+        ck_assert_str_eq(ka, kb);
+        ck_assert_uint_eq(a->rows[i].own, b->rows[i].own);
+        ck_assert_uint_eq(a->rows[i].total, b->rows[i].total);
+        ck_assert_double_eq_tol(a->rows[i].own_s, b->rows[i].own_s, 1e-9);
+        ck_assert_double_eq_tol(a->rows[i].total_s, b->rows[i].total_s, 1e-9);
+    }
+}
+
+static void same_tables_every_view(struct twin *w)
+{
+    for (int m = 0; m < PT_KEY_COUNT; m++)
+        for (int k = 0; k < 8; k++) {
+            struct pt_view v = view((enum pt_keymode)m, k & 1 ? PT_WINDOW_LAST : PT_WINDOW_ALL);
+            v.idle = (k & 2) != 0;
+            v.gil_only = (k & 4) != 0;
+            same_tables(w, &v);
+            v.tid = 2;
+            same_tables(w, &v);
+        }
+}
+
+struct stack_sum {
+    struct fx *f;
+    enum pt_keymode mode;
+    uint64_t samples, pruned;
+};
+
+static enum pt_err sum_stack(void *arg, const uint32_t *keys, size_t depth, uint64_t count)
+{
+    struct stack_sum *c = arg;
+    char leaf[128];
+    pt_agg_key_text(c->f->a, c->mode, keys[depth - 1], leaf, sizeof leaf);
+    c->samples += count;
+    if (strcmp(leaf, PT_AGG_PRUNED_TEXT) == 0)
+        c->pruned += count;
+    for (size_t i = 0; i + 1 < depth; i++) { /* (pruned) is only ever a leaf */
+        pt_agg_key_text(c->f->a, c->mode, keys[i], leaf, sizeof leaf);
+        ck_assert_str_ne(leaf, PT_AGG_PRUNED_TEXT);
+    }
+    return PT_OK;
+}
+
+START_TEST(pruning_keeps_every_number)
+{
+    for (int recursion = 0; recursion < 2; recursion++) {
+        struct twin w;
+        twin_init(&w);
+        twin_feed(&w, 30, recursion);
+        ck_assert_uint_eq(pt_agg_pruned_stacks(w.ref.a), 0);
+        ck_assert_uint_gt(pt_agg_pruned_stacks(w.cut.a), 0);
+        same_tables_every_view(&w);
+        /* stacks since the start: the same samples, some under "(pruned)" */
+        for (int m = 0; m < PT_KEY_COUNT; m++) {
+            struct pt_view v = view((enum pt_keymode)m, PT_WINDOW_ALL);
+            v.idle = true;
+            struct stack_sum a = {&w.ref, v.mode, 0, 0}, b = {&w.cut, v.mode, 0, 0};
+            ck_assert_int_eq(pt_agg_stacks(w.ref.a, &v, sum_stack, &a), PT_OK);
+            ck_assert_int_eq(pt_agg_stacks(w.cut.a, &v, sum_stack, &b), PT_OK);
+            ck_assert_uint_eq(a.samples, b.samples);
+            ck_assert_uint_eq(a.pruned, 0);
+            ck_assert_uint_gt(b.pruned, 0);
+        }
+        /* more samples after pruning count as before */
+        twin_feed(&w, 5, recursion);
+        same_tables_every_view(&w);
+        twin_free(&w);
+    }
+}
+END_TEST
+
+static uint64_t links_sum(const struct pt_drill_link *l, size_t n, uint64_t *pruned)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += l[i].count;
+        if (l[i].pruned) {
+            ck_assert_uint_eq(l[i].name, PT_NOID);
+            *pruned += l[i].count;
+        }
+    }
+    return s;
+}
+
+/* Without recursion a drill's callers sum to its total, and its callees
+ * plus self too: pruned stacks' edges show as "(pruned)" and the sums hold. */
+START_TEST(pruning_drill_sums_hold)
+{
+    struct twin w;
+    twin_init(&w);
+    twin_feed(&w, 30, false);
+    struct pt_view v = view(PT_KEY_FUNCTION, PT_WINDOW_ALL);
+    v.idle = true;
+    const struct pt_table *t = table(&w.cut, &v);
+    uint64_t pruned = 0;
+    ck_assert_uint_gt(t->n, 10);
+    for (size_t i = 0; i < t->n; i++) {
+        struct pt_drill d = {0};
+        ck_assert_int_eq(pt_agg_drill(w.cut.a, &v, t->rows[i].key, &d), PT_OK);
+        ck_assert_uint_eq(d.row.total, t->rows[i].total);
+        ck_assert_uint_eq(d.row.own, t->rows[i].own);
+        ck_assert_uint_eq(links_sum(d.callers, d.ncallers, &pruned), d.row.total);
+        ck_assert_uint_eq(links_sum(d.callees, d.ncallees, &pruned) + d.row.own, d.row.total);
+        pt_drill_free(&d);
+    }
+    ck_assert_uint_gt(pruned, 0);
+    /* a window inside the kept buckets has no "(pruned)" link */
+    v.window_s = PT_WINDOW_LAST;
+    t = table(&w.cut, &v);
+    for (size_t i = 0; i < t->n; i++) {
+        struct pt_drill d = {0};
+        uint64_t none = 0;
+        ck_assert_int_eq(pt_agg_drill(w.cut.a, &v, t->rows[i].key, &d), PT_OK);
+        ck_assert_uint_eq(links_sum(d.callers, d.ncallers, &none), d.row.total);
+        ck_assert_uint_eq(none, 0);
+        pt_drill_free(&d);
+    }
+    twin_free(&w);
+}
+END_TEST
+
+/* ---- key modes prepared on demand ------------------------------------------------------ */
+
+START_TEST(mode_prepared_later_is_complete)
+{
+    struct twin w;
+    twin_init(&w);
+    pt_agg_set_stack_cap(w.cut.a, 1u << 20); /* no pruning here */
+    ck_assert_int_eq(pt_agg_set_modes(w.cut.a, 1u << PT_KEY_FUNCTION), PT_OK);
+    twin_feed(&w, 4, true);
+    struct pt_view lines = view(PT_KEY_LINE, PT_WINDOW_ALL);
+    ck_assert_int_eq(pt_agg_table(w.cut.a, &lines, &w.cut.t), PT_EINVAL);
+    struct pt_drill d = {0};
+    ck_assert_int_eq(pt_agg_drill(w.cut.a, &lines, 0, &d), PT_EINVAL);
+    struct stack_sum sum = {&w.cut, PT_KEY_LINE, 0, 0};
+    ck_assert_int_eq(pt_agg_stacks(w.cut.a, &lines, sum_stack, &sum), PT_EINVAL);
+    ck_assert_int_eq(pt_agg_set_modes(w.cut.a, 1u << PT_KEY_LINE), PT_OK);
+    same_tables_every_view(&w); /* both modes, as if prepared from the start */
+    twin_feed(&w, 2, true);
+    same_tables_every_view(&w);
+    twin_free(&w);
+}
+END_TEST
+
+/* ---- name order of many keys ----------------------------------------------------------- */
+
+static int by_key_text(const void *x, const void *y)
+{
+    const char *const *a = x, *const *b = y;
+    return strcmp(*a, *b);
+}
+
+/* Names that agree on 7, 14 or more bytes, end exactly there or go on,
+ * and one name in several files and lines: sorting by name puts rows in
+ * bytewise order of name, then file, then line, however the keys came. */
+START_TEST(name_order_of_many_keys)
+{
+    struct fx f;
+    fx_init(&f);
+    static const char *const stems[] = {"", "a", "abcdefg", "abcdefgh", "abcdefghijklmn", "abcdefghijklmno",
+                                        "abcdefghijklmnopqrstuvwxyz", "\xc3\xa9t\xc3\xa9", "Z", "abcdefg\x7f"};
+    enum { NSTEMS = sizeof stems / sizeof stems[0] };
+    char name[64], file[16];
+    char *expect[NSTEMS * 6];
+    size_t n = 0;
+    uint32_t root = fn(&f, "~root", "/0.py");
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < NSTEMS; i++)
+            for (int k = 0; k < 3; k++) {
+                int j = round * 3 + k; /* file and line vary with j, in no particular order */
+                snprintf(name, sizeof name, "%s%s", stems[(i * 7 + (size_t)j) % NSTEMS], j % 2 ? "" : "_x");
+                snprintf(file, sizeof file, "/%d.py", (j * 5) % 3);
+                add(&f, 1, STK(root, frame(&f, name, file, 100 - j, 100 - j)));
+                char text[128];
+                snprintf(text, sizeof text, "%s\x01%s\x01%03d", name, file, 100 - j);
+                expect[n++] = strdup(text);
+            }
+        close_at(&f, round + 1); /* the second round merges into the first's order */
+    }
+    qsort(expect, n, sizeof *expect, by_key_text);
+    struct pt_view v = view(PT_KEY_LINE, PT_WINDOW_ALL);
+    v.sort = PT_SORT_NAME;
+    const struct pt_table *t = table(&f, &v);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        char text[128];
+        if (strcmp(pt_intern_str(f.in, t->rows[i].name), "~root") == 0)
+            continue;
+        snprintf(text, sizeof text, "%s\x01%s\x01%03d", pt_intern_str(f.in, t->rows[i].name),
+                 pt_intern_str(f.in, t->rows[i].file), t->rows[i].line);
+        while (k + 1 < n && strcmp(expect[k], expect[k + 1]) == 0)
+            k++; /* the same key twice in expect: one row */
+        ck_assert_str_eq(text, expect[k]);
+        k++;
+    }
+    ck_assert_uint_eq(k, n);
+    for (size_t i = 0; i < n; i++)
+        free(expect[i]);
+    fx_free(&f);
+}
+END_TEST
+
 Suite *suite_aggregate(void)
 {
     Suite *s = suite_create("aggregate");
@@ -1028,6 +1310,10 @@ Suite *suite_aggregate(void)
     tcase_add_test(tc, stacks_enumeration);
     tcase_add_test(tc, stacks_callback_error_stops);
     tcase_add_test(tc, many_keys_add_up);
+    tcase_add_test(tc, pruning_keeps_every_number);
+    tcase_add_test(tc, pruning_drill_sums_hold);
+    tcase_add_test(tc, mode_prepared_later_is_complete);
+    tcase_add_test(tc, name_order_of_many_keys);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -26,7 +26,7 @@ static uint64_t interp_via(pid_t pid, const struct pt_attach_opts *o, const char
     ck_assert_msg(err == PT_OK, "attach failed: %s (%s)", pt_err_name(err), why.s ? why.s : "");
     pt_sb_free(&why);
     uint64_t interp = 0;
-    ck_assert_int_eq(pt_target_first_interp(&t, &interp), PT_OK);
+    ck_assert_int_eq(pt_target_first_interp(&t, &t.mem, &interp), PT_OK);
     *how = t.entry_how;
     pt_target_detach(&t);
     return interp;

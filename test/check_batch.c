@@ -331,7 +331,7 @@ struct table {
     char *cmdline, *version, *elf, *mode;
     double rate_asked, rate_got;
     unsigned long long samples, late, dropped, errors, e_read, e_invalid, e_gone;
-    unsigned long long work_min, work_med, work_max;
+    double work_min, work_med, work_max;
     unsigned long long threads_active, threads_total, gil;
     char *window;
     double span_s;
@@ -586,11 +586,11 @@ static bool parse_header(const char *l1, const char *l2, const char *l3, struct 
         lit(&c, ")");
     }
     lit(&c, ", work ");
-    t->work_min = ull(&c);
+    t->work_min = dbl(&c);
     lit(&c, "/");
-    t->work_med = ull(&c);
+    t->work_med = dbl(&c);
     lit(&c, "/");
-    t->work_max = ull(&c);
+    t->work_max = dbl(&c);
     lit(&c, " us");
     if (!c.ok || *c.p)
         return bad(why, "header line 2 does not parse: \"%s\"", l2);
@@ -866,8 +866,10 @@ static bool check_table(const struct table *t, const struct expect *e, char *why
     if (t->rate_got > e->rate * 1.5 || (t->samples >= 10 && !(t->rate_got > 0)))
         return bad(why, "achieved rate %g for %g asked (%llu samples)", t->rate_got, e->rate,
                    t->samples);
-    if (t->work_min > t->work_max || t->work_med + 1 < t->work_min || t->work_med > t->work_max + 1)
-        return bad(why, "work min/median/max %llu/%llu/%llu out of order", t->work_min, t->work_med,
+    /* 0.1: printing rounds each to a tenth */
+    if (t->work_min > t->work_max + 0.1 || t->work_med + 0.1 < t->work_min ||
+        t->work_med > t->work_max + 0.1)
+        return bad(why, "work min/median/max %g/%g/%g out of order", t->work_min, t->work_med,
                    t->work_max);
     if (t->threads_active > t->threads_total)
         return bad(why, "threads %llu/%llu active", t->threads_active, t->threads_total);
@@ -2033,9 +2035,17 @@ static const struct bad_case {
     {{"-r", "-5"}, "--rate: '-5' is not a number"},
     {{"-r", "1e9"}, "--rate: '1e9' is not a number"},
     {{"-r", "nan"}, "--rate: 'nan' is not a number"},
+    {{"-r", "inf"}, "--rate: 'inf' is not a number from 1 to 100000"},
+    {{"-r", "abc"}, "--rate: 'abc' is not a number"},
     {{"-d", "0"}, "--delay: '0' is not a number"},
+    {{"-d", "-1"}, "--delay: '-1' is not a number"},
+    {{"-d", "1e12"}, "--delay: '1e12' is not a number"},
+    {{"-d", "1,5"}, "--delay: '1,5' is not a number"},
     {{"-n", "0"}, "--iterations: '0' is not a whole number"},
+    {{"-n", "99999999999999999999"}, "--iterations: '99999999999999999999' is not a whole number"},
     {{"-t", "0"}, "--duration: '0' is not a number"},
+    {{"-t", "-3"}, "--duration: '-3' is not a number"},
+    {{"--window", "0"}, "--window: '0' is not a number"},
     {{"--sort", "bogus"}, "--sort: 'bogus' is not one of"},
     {{"--window", "-1"}, "--window: '-1' is not a number"},
     {{"--thread", "x1"}, "--thread: 'x1' is not a thread id"},

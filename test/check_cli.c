@@ -244,6 +244,40 @@ START_TEST(test_help_options_in_man)
 }
 END_TEST
 
+/* Every exit status in the error table (src/error.c) is explained in the
+ * man page's EXIT STATUS section and listed in --help. */
+START_TEST(test_exit_codes_documented)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/man/pytop.1", harness_root());
+    char *man = NULL, *help = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(pt_read_file(path, &man, NULL), PT_OK);
+    const char *sec = strstr(man, ".SH EXIT STATUS\n"), *end = sec ? strstr(sec + 1, "\n.SH ") : NULL;
+    ck_assert_msg(sec && end, "man/pytop.1 has no EXIT STATUS section");
+    FILE *mem = open_memstream(&help, &len);
+    ck_assert(mem != NULL);
+    pt_cli_help(mem);
+    fclose(mem);
+    for (char *p = help; *p; p++)
+        *p = *p == '\n' ? ' ' : *p; /* a status may start a line */
+    const char *status = strstr(help, "Exit status:");
+    ck_assert_msg(status, "--help has no exit statuses");
+    for (int e = PT_OK + 1; e < PT_ERR_COUNT; e++) {
+        char item[32], listed[16];
+        snprintf(item, sizeof item, ".TP\n.B %d\n", pt_err_exit((enum pt_err)e));
+        snprintf(listed, sizeof listed, " %d ", pt_err_exit((enum pt_err)e));
+        const char *at = strstr(sec, item);
+        ck_assert_msg(at && at < end, "%s exits %d: not in man/pytop.1 EXIT STATUS",
+                      pt_err_name((enum pt_err)e), pt_err_exit((enum pt_err)e));
+        ck_assert_msg(strstr(status, listed), "%s exits %d: not in --help's exit statuses",
+                      pt_err_name((enum pt_err)e), pt_err_exit((enum pt_err)e));
+    }
+    free(man);
+    free(help);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -254,6 +288,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, test_help_version);
     tcase_add_test(tc, test_reparse);
     tcase_add_test(tc, test_parse_pid);
+    tcase_add_test(tc, test_exit_codes_documented);
     suite_add_tcase(s, tc);
     TCase *bin = tcase_create("binary");
     tcase_set_timeout(bin, 30);

@@ -200,6 +200,28 @@ static int any_block(uint8_t *block, size_t *len)
     return 0;
 }
 
+/* What the decoders rely on whatever a block says: the fields they read
+ * out of fixed-size copies of a frame, a code header and a str header lie
+ * inside those copies. */
+static bool copies_hold(const struct pt_layout *L)
+{
+    const int32_t frame[][2] = {{L->iframe_previous, 8}, {L->iframe_code, 8},
+                                {L->iframe_instr, 8},    {L->iframe_owner, 1}};
+    const int32_t code[][2] = {{L->code_filename, 8}, {L->code_name, 8}, {L->code_qualname, 8},
+                               {L->code_linetable, 8}, {L->code_firstlineno, 4}, {L->ob_type, 8}};
+    const int32_t str[][2] = {{L->unicode_state, 4}, {L->unicode_length, 8}, {L->ob_type, 8}};
+    for (size_t i = 0; i < sizeof frame / sizeof frame[0]; i++)
+        if (frame[i][0] + frame[i][1] > L->iframe_size)
+            return false;
+    for (size_t i = 0; i < sizeof code / sizeof code[0]; i++)
+        if (code[i][0] + code[i][1] > L->code_size)
+            return false;
+    for (size_t i = 0; i < sizeof str / sizeof str[0]; i++)
+        if (str[i][0] + str[i][1] > L->unicode_ascii_size)
+            return false;
+    return true;
+}
+
 START_TEST(test_debug_offsets_refused)
 {
     uint8_t block[PT_DEBUG_OFFSETS_MAX], bad[PT_DEBUG_OFFSETS_MAX];
@@ -232,6 +254,24 @@ START_TEST(test_debug_offsets_refused)
     memcpy(bad, block, len);
     memset(bad + 24, 0xff, size - 24); /* every offset absurd */
     ck_assert_int_eq(pt_debugoffsets_apply(bad, len, decl, &lay, NULL), PT_EINVAL);
+
+    /* Found by fuzzing: a block whose frame, code or str size is smaller
+     * than the offsets it gives moved reads past the decoders' copies.
+     * Every word set to a small value: refused, or still consistent. */
+    int refused = 0;
+    for (size_t at = 24; at + 8 <= size; at += 8) { /* past cookie, version, free_threaded */
+        const uint64_t small[] = {0, 1, 8};
+        for (size_t k = 0; k < sizeof small / sizeof small[0]; k++) {
+            lay = *row;
+            memcpy(bad, block, len);
+            memcpy(bad + at, &small[k], sizeof small[k]);
+            enum pt_err err = pt_debugoffsets_apply(bad, len, decl, &lay, NULL);
+            ck_assert_msg(err == PT_EINVAL || (err == PT_OK && copies_hold(&lay)),
+                          "word at %zu = %llu: %s", at, (unsigned long long)small[k], pt_err_name(err));
+            refused += err == PT_EINVAL;
+        }
+    }
+    ck_assert_int_gt(refused, 0);
 }
 END_TEST
 

@@ -258,6 +258,32 @@ START_TEST(test_truncated_tables)
 }
 END_TEST
 
+/* Found by inspection while fuzzing: deltas summed past INT_MAX (a first
+ * line near it, or 3.11+ long entries of +2**30 each) overflowed an int.
+ * Such a sum is no line; below it the table still answers. */
+START_TEST(test_line_overflow)
+{
+    const uint8_t lnotab[] = {0, 1, 2, 1};
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_LNOTAB_U8, lnotab, 4, INT32_MAX - 1, 1), INT32_MAX);
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_LNOTAB_U8, lnotab, 4, INT32_MAX - 1, 2), PT_NOLINE);
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_LNOTAB_S8, lnotab, 4, INT32_MAX, 0), PT_NOLINE);
+    const uint8_t pep626[] = {2, 127, 2, 1};
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_PEP626, pep626, 4, INT32_MAX - 127, 0), INT32_MAX);
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_PEP626, pep626, 4, INT32_MAX - 127, 2), PT_NOLINE);
+    /* three long entries (code 14), one code unit each, line delta +2**30:
+     * svarint 2**31 in 6-bit groups */
+    uint8_t loc[32];
+    size_t n = 0;
+    for (int e = 0; e < 3; e++) {
+        loc[n++] = 0x80 | 14 << 3;
+        for (uint32_t v = 1u << 31; v; v >>= 6)
+            loc[n++] = (uint8_t)((v & 63) | (v >> 6 ? 64 : 0));
+    }
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_LOCATIONS, loc, n, 0, 0), 1 << 30);
+    ck_assert_int_eq(pt_line_lookup(PT_LINES_LOCATIONS, loc, n, 0, 2), PT_NOLINE);
+}
+END_TEST
+
 Suite *suite_linetable(void)
 {
     Suite *s = suite_create("linetable");
@@ -270,6 +296,7 @@ Suite *suite_linetable(void)
     TCase *tr = tcase_create("robustness");
     tcase_set_timeout(tr, 120);
     tcase_add_test(tr, test_truncated_tables);
+    tcase_add_test(tr, test_line_overflow);
     suite_add_tcase(s, tr);
     return s;
 }

@@ -141,7 +141,7 @@ START_TEST(report_exact_text)
     ck_assert_str_eq(f.lines[0],
                      "pytop: pid 4242 (python3 app.py) - Python 3.12.1 (/usr/lib/libpython3.12.so.1.0)");
     ck_assert_str_eq(f.lines[1], "mode non-blocking, rate 100/99.5 Hz, 1234 samples, late 1, dropped 2, errors 3 "
-                                 "(read 1, invalid 2, gone 0), work 12/14/40 us");
+                                 "(read 1, invalid 2, gone 0), work 12.2/14.0/40.0 us");
     ck_assert_str_eq(f.lines[2], "threads 2/5 active, GIL 87%, window all (4.00s, 4 samples), sort own, filter none, "
                                  "thread all, keys function, idle no, gil-only no");
     ck_assert_str_eq(f.lines[3], TITLES);

@@ -20,8 +20,10 @@
  *             "process exited", keys still work), F10
  *   signals   SIGHUP and SIGTERM restore the terminal and release the
  *             target; SIGSEGV still restores the terminal
- *   noterm    no terminal, or an unknown TERM: exit status 2, a message
- *             naming -b
+ *   noterm    no terminal, TERM unset, unknown or unable to move the
+ *             cursor: exit status 2, a message naming -b
+ *   storm     hundreds of resizes (1x1 to 250x80) while sampling: pytop
+ *             survives, redraws at 100x30, q exits 0
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,7 +48,7 @@
 #define WAIT_MS 15000
 #define POLL_MS 50
 #define MAXLINES 128
-#define NSERVERS 4
+#define NSERVERS 5
 #define TITLES "%Own %Total OwnTime TotalTime Function"
 
 static pid_t runner; /* the check runner's pid: names the tmux servers */
@@ -925,6 +927,57 @@ START_TEST(no_terminal_suggests_batch)
     struct screen s = {0};
     until(&s, "PYTOP-EXIT=2");
     ck_assert_msg(has(&s, "pytop-no-such-terminal") && has(&s, "-b"), "%s", s.raw);
+    /* TERM unset, and a known terminal that cannot address the cursor */
+    static const struct {
+        const char *env, *says;
+    } terms[] = {{"-u TERM", "TERM is not set"}, {"TERM=dumb", "TERM=dumb cannot move the cursor"}};
+    for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+        kill_server();
+        snprintf(cmd, sizeof cmd, "env %s %s 1", terms[i].env, harness_pytop());
+        start_pane(cmd);
+        until(&s, "PYTOP-EXIT=2");
+        ck_assert_msg(has(&s, terms[i].says) && has(&s, "-b"), "env %s:\n%s", terms[i].env, s.raw);
+    }
+    screen_free(&s);
+    run_end(&r);
+}
+END_TEST
+
+/* Resize storm: the window changes size (down to 1x1, up to 250x80)
+ * hundreds of times while pytop samples and redraws; it must survive,
+ * draw the table again at a normal size, and quit cleanly on q. */
+START_TEST(resize_storm)
+{
+    static const int sizes[][2] = {{10, 5}, {1, 1}, {250, 80}, {3, 2}, {80, 24}, {37, 11},
+                                   {250, 3}, {5, 80}, {2, 40}, {120, 1}, {100, 30}, {11, 7}};
+    struct run r;
+    if (!run_init(&r, 4))
+        return;
+    start_target(&r);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && env LC_ALL=C.UTF-8 %s -d 0.1 -r 500 --dump-dir %s %d", r.dir,
+             harness_pytop(), r.dir, (int)r.target);
+    start_pane(cmd);
+    struct screen s = {0};
+    until(&s, "  query (");
+    pid_t p = pytop_pid();
+    ck_assert_int_gt(p, 0);
+    const size_t n = sizeof sizes / sizeof sizes[0];
+    for (size_t i = 0; i < 20 * n; i++) {
+        char x[16], y[16];
+        snprintf(x, sizeof x, "%d", sizes[(i * 7) % n][0]); /* 7 and n coprime: every size, mixed order */
+        snprintf(y, sizeof y, "%d", sizes[(i * 7) % n][1]);
+        DO("resize-window", "-t", "main", "-x", x, "-y", y);
+        if (i % 16 == 0)
+            text(i % 32 ? "j" : "k"); /* keys in between */
+    }
+    ck_assert_msg(kill(p, 0) == 0, "pytop died in the resize storm");
+    DO("resize-window", "-t", "main", "-x", "100", "-y", "30");
+    struct size z = {30, false};
+    wait_for(&s, false, p_size, &z, "the table at 100x30 after the storm");
+    until(&s, "  query (");
+    text("q");
+    until_exit(&s, "0");
     screen_free(&s);
     run_end(&r);
 }
@@ -940,6 +993,7 @@ Suite *suite_viewer(void)
     tcase_add_test(tc, target_exits_while_viewed);
     tcase_add_test(tc, signals_restore_the_terminal);
     tcase_add_test(tc, no_terminal_suggests_batch);
+    tcase_add_test(tc, resize_storm);
     suite_add_tcase(s, tc);
     return s;
 }

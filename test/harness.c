@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,30 @@ char *harness_read_file(const char *path)
     return pt_read_file(path, &text, NULL) == PT_OK ? text : NULL;
 }
 
+bool harness_why(char *why, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool harness_copy_file(const char *from, const char *to, unsigned mode)
+{
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+    bool ok = in >= 0 && out >= 0;
+    char buf[65536];
+    ssize_t n;
+    while (ok && (n = read(in, buf, sizeof buf)) > 0)
+        ok = write(out, buf, (size_t)n) == n;
+    if (in >= 0)
+        close(in);
+    if (out >= 0 && close(out) != 0)
+        ok = false;
+    return ok && chmod(to, (mode_t)mode) == 0;
+}
+
 int main(void)
 {
     const struct py_interp *py;
@@ -263,11 +288,12 @@ int main(void)
     fflush(stdout);
 
     Suite *(*const suites[])(void) = {suite_linetable, suite_string, suite_maps, suite_elf,
-                                      suite_layout,    suite_cli,    suite_live, suite_errors,
-                                      suite_threadnames, suite_attach, suite_ring, suite_sampler, suite_subprocs,
+                                      suite_layout,    suite_cli,    suite_live, suite_errors, suite_hostile,
+                                      suite_threadnames, suite_attach, suite_ring, suite_snap, suite_sampler, suite_subprocs,
                                       suite_aggregate, suite_report,
                                       suite_ui_render, suite_viewer,
-                                      suite_flamegraph, suite_batch, suite_accuracy};
+                                      suite_flamegraph, suite_batch, suite_accuracy,
+                                      suite_ident, suite_torn, suite_chaos};
     SRunner *sr = srunner_create(suites[0]());
     for (size_t i = 1; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());

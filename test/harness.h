@@ -21,10 +21,12 @@ Suite *suite_layout(void);
 Suite *suite_cli(void);
 Suite *suite_live(void);
 Suite *suite_errors(void);
+Suite *suite_hostile(void);
 Suite *suite_threadnames(void);
 Suite *suite_attach(void);
 Suite *suite_aggregate(void), *suite_report(void);
 Suite *suite_ring(void);
+Suite *suite_snap(void);
 Suite *suite_sampler(void);
 Suite *suite_subprocs(void);
 Suite *suite_flamegraph(void);
@@ -32,6 +34,7 @@ Suite *suite_ui_render(void);
 Suite *suite_viewer(void);
 Suite *suite_batch(void);
 Suite *suite_accuracy(void);
+Suite *suite_ident(void), *suite_torn(void), *suite_chaos(void);
 
 struct py_interp {
     const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */
@@ -63,5 +66,11 @@ long harness_now_ms(void);
 void harness_sleep_ms(long ms);
 /* A whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
 char *harness_read_file(const char *path);
+
+/* Format why (cap bytes) and return false: for checks that note why they
+ * failed, clean up (stop targets, remove files), and only then assert. */
+bool harness_why(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Copy the file from to to (created or truncated), then give it mode. */
+bool harness_copy_file(const char *from, const char *to, unsigned mode);
 
 #endif

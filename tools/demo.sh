@@ -4,11 +4,15 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PKGS="build-essential pkg-config libelf-dev libncursesw5-dev check python3"
+# What the build needs, and what `make check` then needs (the README's
+# second command): tmux drives the viewer tests, valgrind and clang's
+# libFuzzer run in the suite, patchelf makes relocated test interpreters.
+PKGS="build-essential pkg-config libelf-dev libncursesw5-dev check python3 tmux valgrind clang libclang-rt-dev patchelf"
 missing=""
-command -v cc >/dev/null 2>&1 || missing="yes"
-command -v python3 >/dev/null 2>&1 || missing="yes"
-pkg-config --exists libelf ncursesw 2>/dev/null || missing="yes"
+for cmd in cc python3 tmux valgrind clang patchelf; do
+    command -v $cmd >/dev/null 2>&1 || missing="yes"
+done
+pkg-config --exists libelf ncursesw check 2>/dev/null || missing="yes"
 
 if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
@@ -16,7 +20,7 @@ if [ -n "$missing" ]; then
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
         sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PKGS
     else
-        echo "pytop needs some build packages. Install them with:" >&2
+        echo "pytop needs some build and test packages. Install them with:" >&2
         echo "    sudo apt-get install -y $PKGS" >&2
         exit 1
     fi

@@ -9,15 +9,17 @@
  * Counts are kept per thread and per sample class (idle?, GIL?) so a
  * view can restrict to one thread, include idle samples or only the GIL
  * holder without re-sampling. Caller->callee edges (once per sample per
- * distinct edge) and the call tree (distinct stacks with counts) are kept
- * as well, for drill-down, collapsed stacks and flame graphs.
+ * distinct edge) and the call tree (distinct stacks with counts) serve
+ * drill-down, collapsed stacks and flame graphs.
  *
  * Time is cut into buckets by pt_agg_close_bucket (one per refresh):
- * pt_agg_add only records the sample's stack in the open bucket (O(depth),
- * never O(keys)); closing expands the bucket's distinct stacks into key,
- * edge and thread counts and folds them into the since-start totals. So a
- * sample becomes visible to views when its bucket is closed, and every
- * number a view shows comes from closed buckets.
+ * pt_agg_add only records the sample's stack in the open bucket (O(the
+ * frames that changed since the thread's previous sample), never O(keys));
+ * closing keeps the bucket's distinct stacks and folds them into the
+ * since-start stacks. Every other count (keys, edges, threads) is derived
+ * from stack counts when a view asks. So a sample becomes visible to views
+ * when its bucket is closed, and every number a view shows comes from
+ * closed buckets.
  *
  * A view's window is the newest closed bucket (PT_WINDOW_LAST), the
  * buckets that ended within the last N seconds before the newest close,
@@ -26,6 +28,16 @@
  * dropped; a longer window is clamped to what is kept and says so through
  * window_span_s. Cumulative seconds (OwnTime, TotalTime) always run since
  * the start/reset, whatever the window, filtered by thread and class.
+ *
+ * Memory is bounded by distinct stacks, not by samples or time. The
+ * since-start stacks are capped (pt_agg_set_stack_cap, default 131072
+ * distinct stacks): past the cap, a close prunes the since-start stacks
+ * with the fewest samples that no kept bucket uses, down to a quarter of
+ * the cap. Every number of a table and of a drill's function row stays
+ * exact (what pruned stacks contributed to each key is kept per key); only
+ * their shape is lost: their samples appear as a "(pruned)" frame below
+ * the deepest caller kept (stacks, flame graphs), and as "(pruned)" links
+ * of a drill whose window is everything since the start.
  *
  * Percentages are shares of window_samples: the samples in the window of
  * the view's thread(s) and classes, including samples with no Python
@@ -55,6 +67,7 @@ enum pt_sortcol { PT_SORT_OWN, PT_SORT_TOTAL, PT_SORT_OWNTIME, PT_SORT_TOTALTIME
 #define PT_WINDOW_LAST 0.0   /* the newest closed bucket (last refresh interval) */
 #define PT_WINDOW_ALL (-1.0) /* since start or the last reset (any negative value) */
 #define PT_RETENTION_DEFAULT_S 60.0
+#define PT_AGG_PRUNED_TEXT "(pruned)" /* the frame and drill link of pruned stacks */
 
 /* What one view asks for. Everything a header line or a dump must state. */
 struct pt_view {
@@ -107,11 +120,23 @@ enum pt_err pt_agg_close_bucket(struct pt_agg *a, uint64_t now_ns);
 void pt_agg_reset(struct pt_agg *a);
 /* Keep buckets for this many seconds (the longest window any view uses). */
 void pt_agg_set_retention(struct pt_agg *a, double seconds);
+/* Prune the since-start stacks when more than this many distinct stacks
+ * are known (at least 16). */
+void pt_agg_set_stack_cap(struct pt_agg *a, uint32_t stacks);
+/* Distinct stacks pruned so far (0: every since-start stack is exact). */
+uint64_t pt_agg_pruned_stacks(const struct pt_agg *a);
+/* The key modes views may use, a bit per enum pt_keymode (default: all).
+ * Each mode's keys cost memory per distinct function or line, so batch
+ * mode prepares only the one it prints. Before the first close this
+ * chooses freely; afterwards it can only add modes, each prepared at once
+ * (every stack seen so far gets its keys; PT_ENOMEM leaves it off).
+ * Pruning prepares every mode. Views in a mode not prepared: PT_EINVAL. */
+enum pt_err pt_agg_set_modes(struct pt_agg *a, unsigned modes);
 
 /* The rows of a view: keys with samples in the window that pass the text
  * filter, sorted (ties broken by name, then file, then line, so rows never
  * jump). t is reused between calls; pt_table_free releases it.
- * PT_EINVAL for a mode or sort column out of range. */
+ * PT_EINVAL for a mode not prepared or a sort column out of range. */
 enum pt_err pt_agg_table(const struct pt_agg *a, const struct pt_view *v, struct pt_table *t);
 void pt_table_free(struct pt_table *t);
 
@@ -149,13 +174,18 @@ enum pt_err pt_agg_stacks_through(const struct pt_agg *a, const struct pt_view *
  * Without recursion callers sum to the total, and callees plus self sum
  * to the total; recursion makes them sum to more. Respects v's thread,
  * idle, gil and window; the filter hides links (never the root), sort is
- * by count, then name, file, line. */
+ * by count, then name, file, line. With the window since the start and
+ * some stacks pruned, a "(pruned)" caller counts the samples of pruned
+ * stacks that held the function, and a "(pruned)" callee those of them in
+ * which it was not the leaf, so the sums above still hold. */
 struct pt_drill_link {
     uint32_t key;         /* PT_NOID: (root) */
-    uint32_t name, file;  /* string ids; PT_NOID for (root) */
+    uint32_t name, file;  /* string ids; PT_NOID for (root) and (pruned) */
     int32_t line;
     uint64_t count;
     double pct;           /* count / function total * 100 */
+    bool pruned;          /* "(pruned)": samples of since-start stacks that were pruned,
+                             whose callers (or callees) are not known */
 };
 /* Start zeroed ({0}); pt_agg_drill fills it, pt_drill_free releases it. */
 struct pt_drill {
@@ -168,7 +198,8 @@ enum pt_err pt_agg_drill(const struct pt_agg *a, const struct pt_view *v, uint32
 void pt_drill_free(struct pt_drill *d);
 
 /* The display name of a key in a mode: "name (file:line)", "name (file)"
- * when there is no line, "(root)" for PT_NOID, "?" for an unknown key.
+ * when there is no line, "(root)" for PT_NOID, "(pruned)" for the key of
+ * pruned stacks, "?" for an unknown key.
  * Control characters become '?' so a name can never break a line; a
  * truncated name never ends inside a UTF-8 sequence. */
 void pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, char *buf, size_t cap);

@@ -24,6 +24,8 @@ struct pt_elf_section {
     bool nobits; /* .bss-like: no bytes in the file */
 };
 
+/* PT_EPERM when the file may not be opened, PT_EIO when it cannot be,
+ * PT_ENOTPY when it is not a 64-bit ELF file. */
 enum pt_err pt_elf_open(const char *path, struct pt_elf **out);
 void pt_elf_close(struct pt_elf *elf);
 

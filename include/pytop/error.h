@@ -30,6 +30,7 @@ enum pt_err {
     PT_EIO,          /* a file of ours or of /proc could not be read */
     PT_ESELF,        /* asked to read pytop itself */
     PT_ENOTTY,       /* the viewer needs a terminal: stdin/stdout not a tty, or TERM unset/unknown */
+    PT_EWRITE,       /* an output file (--collapsed, --flamegraph) could not be written */
     PT_ERR_COUNT
 };
 

@@ -6,7 +6,9 @@
  * chunks that never move, and the writer publishes the count with a
  * release store after the entry is complete, so a reader that has seen an
  * id (in a sample taken from the ring, or below pt_intern_frames()) always
- * sees the finished entry. Ids are never reused; nothing is freed until
+ * sees the finished entry. String bytes are packed into 64 KiB blocks that
+ * never move either, and the writer's lookup indexes keep 8 bytes a slot:
+ * with tens of thousands of functions, memory is what these tables cost. Ids are never reused; nothing is freed until
  * pt_intern_free. Only pt_intern_string/pt_intern_frame write, and only
  * from one thread.
  */
@@ -36,17 +38,23 @@ struct pt_chunked {
     _Atomic uint32_t count;
 };
 
+/* An index slot: the entry's id, and its hash's upper half so a probe
+ * rarely has to compare an entry that is not the one sought. */
 struct pt_hashslot {
-    uint64_t hash;
+    uint32_t tag;
     uint32_t id; /* PT_NOID: empty */
 };
 
 struct pt_intern {
-    struct pt_chunked strings; /* const char * */
+    struct pt_chunked strings; /* const char *, pointing into the arena */
     struct pt_chunked frames;  /* struct pt_frameinfo */
     /* writer-only lookup tables (open addressing) */
     struct pt_hashslot *str_index, *frame_index;
     size_t str_cap, frame_cap;
+    /* writer-only string storage: blocks that are never moved or freed
+     * before pt_intern_free, filled one after another */
+    char **blocks;
+    size_t nblocks, blocks_cap, block_used, block_size;
 };
 
 enum pt_err pt_intern_init(struct pt_intern *in);

@@ -18,10 +18,6 @@
  * ESELF / EPERM (with the reason appended to why, if given). */
 enum pt_err pt_proc_probe(pid_t pid, struct pt_sb *why);
 
-/* False once the process is gone or a zombie (kill(pid, 0) still
- * succeeds for a zombie, whose memory is gone). */
-bool pt_proc_alive(pid_t pid);
-
 /* Command line, arguments joined by single spaces. */
 enum pt_err pt_proc_cmdline(pid_t pid, struct pt_sb *out);
 

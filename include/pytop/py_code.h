@@ -27,13 +27,22 @@ struct pt_code {
     size_t lines_len;
     /* Free for the caller (the sampler keeps interned ids here); zeroed
      * whenever the object is decoded afresh. */
-    uint32_t user[2];
+    uint32_t user[4];
     bool user_set;
+    /* The last line looked up: a loop runs the same instructions again,
+     * and a line table is decoded from its start. */
+    int64_t memo_addrq;
+    int memo_line;
+    bool memo_set;
 };
 
 struct pt_codecache {
-    struct pt_code *slots;
-    size_t cap, used;
+    /* Entries live in a dense array (they are a hundred bytes each); the
+     * hash index holds entry number + 1, 0 for an empty slot. */
+    struct pt_code *codes;
+    size_t used, codes_cap;
+    uint32_t *index;
+    size_t cap; /* index slots, a power of two */
     uint8_t *scratch;  /* batch buffers, kept between calls */
     size_t scratch_n;  /* entries the scratch holds */
 };
@@ -41,11 +50,7 @@ struct pt_codecache {
 void pt_codecache_init(struct pt_codecache *cc);
 void pt_codecache_free(struct pt_codecache *cc);
 
-/* The decoded code object at addr; *out stays valid until the next call. */
-enum pt_err pt_code_get(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                        struct pt_code **out);
-
-/* Many at once, for a whole stack: the headers of all distinct code
+/* The decoded code objects of a whole stack: the headers of all distinct code
  * objects in addrs are read with one vectored read. map[i] gives, for
  * addrs[i], the index j of its result: out[j] (NULL on failure) and
  * errs[j]. out, errs need room for n entries. Pointers stay valid until
@@ -55,6 +60,6 @@ enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx
                              enum pt_err *errs);
 
 /* Line executing at byte offset addrq (see py_linetable). */
-int pt_code_line(const struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq);
+int pt_code_line(struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq);
 
 #endif

@@ -94,4 +94,11 @@ extern const size_t pt_layout_count;
 /* The table row for major.minor, or NULL when we have none. */
 const struct pt_layout *pt_layout_find(int major, int minor);
 
+/* Bytes of a thread state, from its start, that hold every field an
+ * outside reader follows (links, frame pointers, thread ids): a reader
+ * copies this much, never the whole PyThreadState (3.6: 2272 bytes), and
+ * never less than a field it then reads, whatever the offsets (3.13+
+ * take them from the target's own memory). */
+size_t pt_layout_ts_span(const struct pt_layout *L);
+
 #endif

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pytop/addrset.h"
+#include "pytop/mem_snap.h"
 #include "pytop/py_code.h"
 #include "pytop/py_target.h"
 
@@ -26,8 +28,12 @@
 
 struct pt_frame {
     uint64_t code;    /* code object address */
-    const char *name; /* owned by the code cache; NULL when err != PT_OK */
-    const char *file;
+    /* Copies owned by the stacks, NULL when err != PT_OK: the code cache
+     * decodes an entry afresh (freeing its strings) when the object at
+     * that address changed, which can happen between two threads of one
+     * walk. */
+    char *name;
+    char *file;
     int line;         /* PT_NOLINE when the table has none */
     enum pt_err err;  /* why this frame could not be decoded */
 };
@@ -69,10 +75,22 @@ struct pt_framechain {
 
 struct pt_walker {
     const struct pt_target *t;
+    /* Reads go through snap (one vectored read per walk of what the last
+     * walk read); ctx is the target's context with that reader. A walker
+     * refers to itself: it must not be moved once initialised. */
+    struct pt_snap snap;
+    struct pt_pyctx ctx;
     struct pt_codecache codes;
     /* After a thread's frames, re-read its top frame and report the stack
-     * as PT_EINVAL if it moved meanwhile (live reads of <= 3.10). */
+     * as PT_EINVAL if it moved meanwhile (live reads). Frames read while
+     * the thread runs can join two of its stacks into one it never had: on
+     * <= 3.10 through freed frame objects, on 3.11+ through data-stack
+     * chunks freed and reallocated in another order, or generator frames
+     * resumed elsewhere (test/check_chaos.c found both). */
     bool verify_top;
+    /* The frame addresses of the thread being walked: one met twice makes
+     * the stack PT_EINVAL (torn by the target, or a loop). */
+    struct pt_addrset frames_seen;
 
     /* Reused between walks so the sampler's hot path does not allocate. */
     struct pt_rawframe *raw;

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "pytop/mem.h"
+#include "pytop/proc_ident.h"
 #include "pytop/proc_maps.h"
 #include "pytop/py_ctx.h"
 #include "pytop/py_version.h"
@@ -23,6 +24,7 @@
 
 struct pt_target {
     pid_t pid;
+    struct pt_ident ident;   /* the process pid named at attach (see proc_ident.h) */
     struct pt_maps maps;
     struct pt_mem mem;
     struct pt_mem_proc memproc;
@@ -57,11 +59,20 @@ void pt_target_detach(struct pt_target *t);
  * final word on whether an address is mapped. */
 bool pt_target_ptr_plausible(const struct pt_target *t, uint64_t p);
 
-/* First interpreter state (re-read each time: it can change at exit). */
-enum pt_err pt_target_first_interp(const struct pt_target *t, uint64_t *interp);
+/* Does the word at head_addr point to a proven interpreter: its thread
+ * states point back at it (strict: and one of them runs a code object)?
+ * Attach checks every candidate so; public for the fuzz target, which
+ * feeds it the same hostile memory as the walk. */
+bool pt_target_head_valid(const struct pt_target *t, uint64_t head_addr, bool strict);
+
+/* First interpreter state (re-read each time: it can change at exit),
+ * read through mem (the target's own reader or one that wraps it). */
+enum pt_err pt_target_first_interp(const struct pt_target *t, const struct pt_mem *mem,
+                                   uint64_t *interp);
 
 /* The innermost frame of the thread state whose bytes (from offset 0) are
  * in ts: a PyFrameObject (<= 3.10) or a _PyInterpreterFrame (3.11+). */
-enum pt_err pt_target_top_frame(const struct pt_target *t, const uint8_t *ts, uint64_t *fp);
+enum pt_err pt_target_top_frame(const struct pt_target *t, const struct pt_mem *mem,
+                                const uint8_t *ts, uint64_t *fp);
 
 #endif

@@ -19,6 +19,13 @@
 enum pt_err pt_safefile_write(const char *path, const char *data, size_t len, bool overwrite,
                               struct pt_sb *why);
 
+/* Could path be written now? Its directory exists and is writable, and
+ * the name is free (or, with overwrite, not a directory). Creates nothing;
+ * on false, why says what is wrong. For refusing a run at its start
+ * rather than losing its samples at the end (the write itself still
+ * reports whatever happens later, a full disk above all). */
+bool pt_safefile_writable(const char *path, bool overwrite, struct pt_sb *why);
+
 /* Numbered series (the viewer's dumps): a new file named dir/stem+ext, or
  * when that name is taken (by anything, a symlink included)
  * dir/stem-1+ext, dir/stem-2+ext, ...: the first free one, up to

@@ -10,15 +10,18 @@
  *
  * Consistency: in blocking mode each Python thread is paused with ptrace
  * (PTRACE_SEIZE + PTRACE_INTERRUPT around its own walk only, PTRACE_DETACH after) and
- * resumed right after; in non-blocking mode stacks are read live and, on
- * versions whose frames are heap objects (<= 3.10), a stack whose top
- * changed while it was read is counted invalid, never passed off as good.
- * Auto picks blocking for <= 3.10 and non-blocking for 3.11+, where reads
- * of the contiguous frame stack were measured consistent.
+ * resumed right after; in non-blocking mode stacks are read live and a
+ * stack whose top changed while it was read is counted invalid, never
+ * passed off as good. Auto picks blocking for <= 3.10 and non-blocking for
+ * 3.11+, where reads of the contiguous frame stack were measured mostly
+ * consistent (under test/check_chaos.c about 1% come out invalid).
  *
  * Several processes can be sampled by one thread (--subprocesses): the
  * consumer attaches a descendant and hands the target over; the sampler
- * adopts it at its next tick. It stops when every process is gone.
+ * adopts it at its next tick. It stops when every process is gone:
+ * exited, or its PID now names another process (proc_ident: checked
+ * after a failed walk and at least every 10 ms; a process found replaced
+ * is never read again).
  *
  * Statistics are atomics any thread may read at any time. Stopping (from
  * any exit path) resumes and detaches every paused thread.
@@ -45,8 +48,12 @@ enum pt_serr {
     PT_SERR_COUNT
 };
 
-#define PT_WORK_LINEAR_US 2048 /* 1-us histogram buckets up to here, then powers of two */
-#define PT_WORK_BUCKETS (PT_WORK_LINEAR_US + 24)
+/* Work histogram: 0.1-us buckets (a tick costs a few microseconds; whole
+ * microseconds would hide a 20% change) up to PT_WORK_LINEAR buckets, then
+ * powers of two. */
+#define PT_WORK_BUCKET_NS 100
+#define PT_WORK_LINEAR 2048
+#define PT_WORK_BUCKETS (PT_WORK_LINEAR + 24)
 
 struct pt_sampler_stats {
     _Atomic uint64_t ticks;       /* ticks sampled */

@@ -41,6 +41,7 @@ struct pt_session {
     uint32_t *words;        /* scratch for one ring record */
     struct pt_tidpid *owner; /* which process each sampled thread belongs to */
     size_t nowner, owner_cap;
+    uint64_t drain_ns;      /* how long the ring can wait for the next drain */
 };
 
 struct pt_tidpid {
@@ -55,6 +56,11 @@ enum pt_err pt_session_open(struct pt_session *s, const struct pt_options *o, st
  * --subprocesses, look for new descendants. Notices the end (every
  * sampled process gone: the sampler is stopped and s->exited is set). */
 void pt_session_drain(struct pt_session *s);
+/* How long the caller may sleep before the next drain: each wake-up costs
+ * about as much CPU as a sample, so the interval adapts to the traffic,
+ * between 10 and 250 ms, keeping what piles up between drains under an
+ * eighth of the ring (the rest absorbs a slow refresh). */
+uint64_t pt_session_drain_interval_ns(const struct pt_session *s);
 
 /* Fill the header facts for a report. mode_buf holds the mode text. */
 void pt_session_header(const struct pt_session *s, const struct pt_options *o,

@@ -5,9 +5,11 @@
  * Checks for a terminal first (PT_ENOTTY: use -b), then attaches (or
  * launches the command with its output going to a new
  * pytop-output-*.log, named in the status line) and starts the screen.
- * The loop waits for a key at most UI_INPUT_MS, so keys answer at once;
- * it drains the sampler's ring every turn (the sampler never waits for
- * the screen), closes a bucket every --delay unless frozen, and rebuilds
+ * The loop waits for a key until the next refresh or the next drain of
+ * the sampler's ring (pt_session_drain_interval_ns: up to 250 ms), so keys
+ * answer at once and an idle viewer wakes only a few times a second; it
+ * drains the ring every turn (the sampler never waits for the screen),
+ * closes a bucket every --delay unless frozen, and rebuilds
  * and redraws after every key and refresh. When the target exits the
  * view freezes for good and says so; the keys still work. It returns on
  * q, on --duration, or when *stop is set (SIGINT, SIGTERM, SIGHUP), always
@@ -24,7 +26,7 @@
 #include "pytop/error.h"
 #include "pytop/util.h"
 
-#define UI_INPUT_MS 50
+#define UI_INPUT_MS_MIN 1 /* the shortest wait for a key (ms) */
 
 enum pt_err pt_ui_run(const struct pt_options *o, volatile sig_atomic_t *stop, struct pt_sb *why);
 

@@ -1,0 +1,257 @@
+/* mem_snap — one vectored read per walk instead of one read per structure. */
+#include "pytop/mem_snap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds: what one walk may put in the next walk's copy. Larger reads are
+ * decode-once reads (strings, line tables) that the next walk will not
+ * repeat; more than this many bytes would cost more to copy than it saves. */
+#define REC_MAX_LEN (16u << 10)
+#define REC_MAX 8192u
+#define SNAP_MAX_BYTES (512u << 10)
+/* Ranges closer than this are read as one piece: a piece costs the kernel
+ * more than a few hundred bytes of copying. The gap lies between two
+ * readable ranges less than a page apart, so it is readable too. */
+#define MERGE_GAP 256u
+/* Pieces that fail inside one vectored read before the rest is given up
+ * (each failure costs a system call to read on after it). */
+#define MAX_FAILED_PIECES 4
+
+/* The range that holds [addr, addr+len) whole, or NULL. */
+static const struct pt_snap_range *find(const struct pt_snap *s, uint64_t addr, size_t len)
+{
+    size_t lo = 0, hi = s->nranges;
+    while (lo < hi) { /* last range starting at or before addr */
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ranges[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const struct pt_snap_range *r = &s->ranges[lo - 1];
+    return r->ok && addr - r->addr <= r->len && len <= r->len - (addr - r->addr) ? r : NULL;
+}
+
+bool pt_snap_has(const struct pt_snap *s, uint64_t addr, size_t len)
+{
+    return s->active && find(s, addr, len) != NULL;
+}
+
+static void record(struct pt_snap *s, uint64_t addr, size_t len)
+{
+    if (!s->active || len == 0 || len > REC_MAX_LEN || s->nrec >= REC_MAX)
+        return;
+    if (s->nrec == s->rec_cap) {
+        size_t cap = s->rec_cap ? s->rec_cap * 2 : 64;
+        struct pt_mem_piece *r = realloc(s->rec, cap * sizeof *r);
+        if (!r)
+            return; /* only the next walk's copy is smaller */
+        s->rec = r;
+        s->rec_cap = cap;
+    }
+    s->rec[s->nrec++] = (struct pt_mem_piece){addr, NULL, len};
+}
+
+static bool serve(struct pt_snap *s, uint64_t addr, void *buf, size_t len)
+{
+    const struct pt_snap_range *r = find(s, addr, len);
+    if (!r) {
+        s->st.misses++;
+        return false;
+    }
+    memcpy(buf, s->buf + r->off + (addr - r->addr), len);
+    s->st.hits++;
+    return true;
+}
+
+static enum pt_err snap_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct pt_snap *s = ctx;
+    record(s, addr, len);
+    return serve(s, addr, buf, len) ? PT_OK : pt_mem_read(s->inner, addr, buf, len);
+}
+
+static size_t snap_readv(void *ctx, const struct pt_mem_piece *pieces, size_t n)
+{
+    struct pt_snap *s = ctx;
+    for (size_t i = 0; i < n; i++)
+        record(s, pieces[i].addr, pieces[i].len);
+    for (size_t i = 0; i < n; i++)
+        if (!serve(s, pieces[i].addr, pieces[i].buf, pieces[i].len))
+            return i + pt_mem_readv(s->inner, pieces + i, n - i);
+    return n;
+}
+
+static enum pt_err tail_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct pt_snap *s = ctx;
+    if (s->active && s->ntail_rec < PT_SNAP_TAILS && len > 0 && len <= REC_MAX_LEN)
+        s->tail_rec[s->ntail_rec++] = (struct pt_mem_piece){addr, NULL, len};
+    for (size_t i = 0; s->active && i < s->ntails; i++) {
+        const struct pt_snap_tail *t = &s->tails[i];
+        if (t->ok && addr >= t->addr && addr - t->addr <= t->len && len <= t->len - (addr - t->addr)) {
+            memcpy(buf, s->tail_buf + t->off + (addr - t->addr), len);
+            s->st.tail_hits++;
+            return PT_OK;
+        }
+    }
+    return pt_mem_read(s->inner, addr, buf, len);
+}
+
+void pt_snap_init(struct pt_snap *s, const struct pt_mem *inner)
+{
+    memset(s, 0, sizeof *s);
+    s->inner = inner;
+    s->mem = (struct pt_mem){.read = snap_read, .readv = snap_readv, .ctx = s};
+    s->tail = (struct pt_mem){.read = tail_read, .readv = NULL, .ctx = s};
+}
+
+void pt_snap_free(struct pt_snap *s)
+{
+    free(s->ranges);
+    free(s->buf);
+    free(s->rec);
+    free(s->prev);
+    free(s->pieces);
+    free(s->tail_buf);
+    memset(s, 0, sizeof *s);
+}
+
+/* Read every range of the copy; a range that fails is marked and the rest
+ * read on, a few times at most. */
+static bool *piece_ok(struct pt_snap *s, size_t i)
+{
+    return i < s->nranges ? &s->ranges[i].ok : &s->tails[i - s->nranges].ok;
+}
+
+static void fill(struct pt_snap *s)
+{
+    size_t n = s->nranges + s->ntails, failed = 0;
+    for (size_t i = 0; i < s->nranges; i++)
+        s->pieces[i] = (struct pt_mem_piece){s->ranges[i].addr, s->buf + s->ranges[i].off,
+                                             s->ranges[i].len};
+    for (size_t i = 0; i < s->ntails; i++) /* last: younger than all the rest */
+        s->pieces[s->nranges + i] = (struct pt_mem_piece){s->tails[i].addr,
+                                                          s->tail_buf + s->tails[i].off, s->tails[i].len};
+    for (size_t i = 0; i < n; i++)
+        *piece_ok(s, i) = false;
+    for (size_t j = 0; j < n && failed <= MAX_FAILED_PIECES;) {
+        size_t got = pt_mem_readv(s->inner, s->pieces + j, n - j);
+        s->st.calls++;
+        for (size_t q = j; q < j + got; q++)
+            *piece_ok(s, q) = true;
+        j += got + 1; /* past the piece that failed */
+        failed += j <= n;
+    }
+}
+
+void pt_snap_begin(struct pt_snap *s)
+{
+    s->nrec = 0;
+    s->ntail_rec = 0;
+    s->active = true;
+    fill(s);
+}
+
+void pt_snap_refresh(struct pt_snap *s) { fill(s); }
+
+static int by_addr(const void *a, const void *b)
+{
+    uint64_t x = ((const struct pt_mem_piece *)a)->addr, y = ((const struct pt_mem_piece *)b)->addr;
+    return x < y ? -1 : x > y;
+}
+
+static bool reserve(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return true;
+    void *q = realloc(*p, n * size);
+    if (!q)
+        return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+/* The sorted, merged, bounded ranges that cover this walk's reads; their
+ * count, and their size in *total. */
+static size_t plan(struct pt_snap *s, size_t *total)
+{
+    if (s->nrec) /* a walk that read nothing has no records (rec may be NULL) */
+        qsort(s->rec, s->nrec, sizeof *s->rec, by_addr);
+    size_t n = 0, bytes = 0;
+    for (size_t i = 0; i < s->nrec; i++) {
+        uint64_t a = s->rec[i].addr, e = a + s->rec[i].len;
+        if (e < a)
+            continue;
+        struct pt_snap_range *last = n ? &s->ranges[n - 1] : NULL;
+        uint64_t last_end = last ? last->addr + last->len : 0;
+        if (last && a <= last_end + MERGE_GAP) {
+            if (e > last_end) {
+                if (bytes + (e - last_end) > SNAP_MAX_BYTES)
+                    break;
+                bytes += e - last_end;
+                last->len = e - last->addr;
+            }
+            continue;
+        }
+        if (bytes + (e - a) > SNAP_MAX_BYTES)
+            break;
+        s->ranges[n++] = (struct pt_snap_range){a, e - a, bytes, false};
+        bytes += e - a;
+    }
+    *total = bytes;
+    return n;
+}
+
+/* Did this walk read exactly what the last one did? Then its plan stands
+ * (the common case: a steady stack). Otherwise remember this walk's. */
+static bool same_as_last(struct pt_snap *s)
+{
+    if (s->nrec == s->nprev && memcmp(s->rec, s->prev, s->nrec * sizeof *s->rec) == 0)
+        return true;
+    s->nprev = 0;
+    if (reserve((void **)&s->prev, &s->prev_cap, s->nrec, sizeof *s->prev)) {
+        memcpy(s->prev, s->rec, s->nrec * sizeof *s->rec);
+        s->nprev = s->nrec;
+    }
+    return false;
+}
+
+/* The tail reads of this walk become the next walk's tail copies. */
+static void plan_tails(struct pt_snap *s)
+{
+    size_t bytes = 0, n = 0;
+    for (size_t i = 0; i < s->ntail_rec; i++)
+        bytes += s->tail_rec[i].len;
+    s->ntails = 0;
+    if (!reserve((void **)&s->tail_buf, &s->tail_buf_cap, bytes, 1))
+        return;
+    bytes = 0;
+    for (size_t i = 0; i < s->ntail_rec; i++) {
+        const struct pt_mem_piece *r = &s->tail_rec[i];
+        s->tails[n++] = (struct pt_snap_tail){r->addr, r->len, bytes, false};
+        bytes += r->len;
+    }
+    s->ntails = n;
+}
+
+void pt_snap_end(struct pt_snap *s)
+{
+    s->active = false;
+    plan_tails(s);
+    if (s->nranges && same_as_last(s))
+        return;
+    /* ranges and pieces hold at most one entry per record */
+    if (!reserve((void **)&s->ranges, &s->ranges_cap, s->nrec, sizeof *s->ranges) ||
+        !reserve((void **)&s->pieces, &s->pieces_cap, s->nrec + PT_SNAP_TAILS, sizeof *s->pieces)) {
+        s->nranges = s->ntails = 0;
+        return;
+    }
+    size_t bytes;
+    size_t n = plan(s, &bytes);
+    s->nranges = reserve((void **)&s->buf, &s->buf_cap, bytes, 1) ? n : 0;
+}

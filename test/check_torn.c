@@ -1,0 +1,213 @@
+/*
+ * check_torn — a stack that holds the same frame twice is never valid.
+ *
+ * addrset (the walker's set of a thread's frame addresses) on its own:
+ * exact membership at any size, emptying, the stamp wrapping. Then the
+ * walker on a live target (test/targets/stacks.py, whose "deep" thread
+ * is parked under 1200 recursive frames) read through a reader that lies
+ * about one frame: the link of frame 28 is made to point back to frame 16,
+ * either on its first read only (a frame the target rewrote between two
+ * reads: the walk meets frames 16-28 again, then carries on to the real
+ * root, no loop) or on every read (a loop). Both must leave that
+ * thread PT_EINVAL, while the same walk without the lie reads the stack
+ * whole. A <= 3.10 interpreter (frame objects) and a 3.11+ one
+ * (interpreter frames) each, when present.
+ */
+#include "harness.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pytop/addrset.h"
+#include "pytop/py_stack.h"
+
+/* ------------------------------------------------------------------------
+ * addrset.
+ */
+static uint64_t addr_of(uint64_t i) { return 0x7f0000000000ull + i * 0x58ull * 8; }
+
+START_TEST(addrset_exact)
+{
+    struct pt_addrset s;
+    pt_addrset_init(&s);
+    const uint64_t n = 5000;
+    for (int round = 0; round < 3; round++) {
+        for (uint64_t i = 0; i < n; i++)
+            ck_assert_int_eq(pt_addrset_add(&s, addr_of(i)), PT_OK);
+        for (uint64_t i = 0; i < n; i++)
+            ck_assert_int_eq(pt_addrset_add(&s, addr_of(i)), PT_EINVAL);
+        ck_assert_int_eq(pt_addrset_add(&s, addr_of(n) + 8), PT_OK);
+        pt_addrset_clear(&s); /* the next stack starts empty */
+    }
+    pt_addrset_free(&s);
+}
+END_TEST
+
+START_TEST(addrset_zero_filled_and_wrap)
+{
+    struct pt_addrset s;
+    memset(&s, 0, sizeof s);
+    ck_assert_int_eq(pt_addrset_add(&s, 0x1000), PT_OK);
+    ck_assert_int_eq(pt_addrset_add(&s, 0x1000), PT_EINVAL);
+    /* the stamp wraps: slots of old stacks must not pass for current ones */
+    s.now = UINT32_MAX;
+    s.n = 0;
+    ck_assert_int_eq(pt_addrset_add(&s, 0x2000), PT_OK);
+    pt_addrset_clear(&s);
+    ck_assert_int_eq(pt_addrset_add(&s, 0x2000), PT_OK);
+    ck_assert_int_eq(pt_addrset_add(&s, 0x1000), PT_OK);
+    ck_assert_int_eq(pt_addrset_add(&s, 0x2000), PT_EINVAL);
+    pt_addrset_free(&s);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------
+ * A reader that rewrites one frame's link.
+ */
+struct liar {
+    struct pt_mem inner;
+    uint64_t at, value; /* the 8 bytes at `at` read as value */
+    bool always;        /* every read, or only the first */
+    int lies;
+};
+
+static enum pt_err liar_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct liar *l = ctx;
+    enum pt_err err = pt_mem_read(&l->inner, addr, buf, len);
+    if (err == PT_OK && addr <= l->at && l->at + 8 <= addr + len && (l->always || l->lies == 0)) {
+        memcpy((uint8_t *)buf + (l->at - addr), &l->value, 8);
+        l->lies++;
+    }
+    return err;
+}
+
+static const struct py_interp *pick(bool modern)
+{
+    const struct py_interp *py;
+    size_t n = harness_interps(&py);
+    for (size_t i = n; i-- > 0;) /* newest of each kind first */
+        if (py[i].path[0] && (py[i].major == 3 && py[i].minor >= 11) == modern)
+            return &py[i];
+    return NULL;
+}
+
+static uint64_t u64(const struct pt_target *t, uint64_t addr)
+{
+    uint64_t v = 0;
+    return pt_mem_read_u64(&t->mem, addr, &v) == PT_OK ? v : 0;
+}
+
+/* The thread state with the longest frame chain, and that chain. */
+static size_t longest_chain(const struct pt_target *t, uint64_t *tstate, uint64_t *chain, size_t cap)
+{
+    const struct pt_layout *L = &t->ctx.lay;
+    bool objs = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
+    int32_t link = objs ? L->frame_back : L->iframe_previous;
+    uint64_t interp = 0;
+    ck_assert_int_eq(pt_target_first_interp(t, &t->mem, &interp), PT_OK);
+    size_t best = 0;
+    uint64_t frames[4096];
+    for (uint64_t ts = u64(t, interp + (uint64_t)L->interp_threads_head); ts;
+         ts = u64(t, ts + (uint64_t)L->ts_next)) {
+        uint8_t buf[4096];
+        uint64_t fp = 0;
+        ck_assert_int_eq(pt_mem_read(&t->mem, ts, buf, 1024), PT_OK);
+        ck_assert_int_eq(pt_target_top_frame(t, &t->mem, buf, &fp), PT_OK);
+        size_t n = 0;
+        for (; fp && n < 4096; fp = u64(t, fp + (uint64_t)link))
+            frames[n++] = fp;
+        if (n > best && n <= cap) {
+            best = n;
+            *tstate = ts;
+            memcpy(chain, frames, n * sizeof *chain);
+        }
+    }
+    return best;
+}
+
+/* Walk every thread; the error and frame count of the thread at tstate. */
+static enum pt_err walk_thread_of(struct pt_target *t, uint64_t tstate, size_t *nframes)
+{
+    struct pt_walker w;
+    pt_walker_init(&w, t);
+    struct pt_stacks s = {0};
+    ck_assert_int_eq(pt_stacks_read(&w, &s), PT_OK);
+    enum pt_err err = PT_ENOPROC;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.threads[i].tstate == tstate) {
+            err = s.threads[i].err;
+            *nframes = s.threads[i].nframes;
+        }
+    pt_stacks_free(&s);
+    pt_walker_free(&w);
+    return err;
+}
+
+static void torn_on(const struct py_interp *py, const char *kind)
+{
+    if (!py) {
+        printf("torn: skipped the %s interpreter test (none installed)\n", kind);
+        return;
+    }
+    char script[PATH_MAX];
+    snprintf(script, sizeof script, "%s/test/targets/stacks.py", harness_root());
+    char *args[] = {script, NULL};
+    pid_t pid = harness_start_target(py->path, args, 30);
+    ck_assert_msg(pid > 0, "%s: stacks.py did not start", py->label);
+    struct pt_target t;
+    struct pt_sb why;
+    pt_sb_init(&why);
+    enum pt_err err = pt_target_attach(pid, &t, &why);
+    ck_assert_msg(err == PT_OK, "%s: attach: %s %s", py->label, pt_err_name(err), why.s ? why.s : "");
+    pt_sb_free(&why);
+
+    uint64_t tstate = 0, chain[4096];
+    size_t n = longest_chain(&t, &tstate, chain, 4096);
+    ck_assert_msg(n >= 1000, "%s: the deep thread has %zu frames", py->label, n);
+    size_t whole = 0;
+    ck_assert_int_eq(walk_thread_of(&t, tstate, &whole), PT_OK);
+
+    const struct pt_layout *L = &t.ctx.lay;
+    int32_t link = t.ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? L->frame_back : L->iframe_previous;
+    /* frames 16-28 met twice: a cycle check comparing with the addresses at
+     * steps 2^m - 2 (Brent's) would not notice this repeat if it ends */
+    struct liar liar = {.inner = t.mem, .at = chain[28] + (uint64_t)link, .value = chain[16]};
+    t.mem = (struct pt_mem){liar_read, NULL, &liar};
+    for (int always = 0; always <= 1; always++) {
+        liar.always = always;
+        liar.lies = 0;
+        size_t got = 0;
+        err = walk_thread_of(&t, tstate, &got);
+        ck_assert_msg(liar.lies > 0, "%s: the frame link was never read", py->label);
+        ck_assert_msg(err == PT_EINVAL,
+                      "%s: frames 16-28 met twice (%s) gave %s with %zu frames (whole: %zu)",
+                      py->label, always ? "a loop" : "rewritten once", pt_err_name(err), got, whole);
+    }
+    t.mem = liar.inner;
+    pt_target_detach(&t);
+    harness_stop_target(pid);
+}
+
+START_TEST(torn_frameobjs) { torn_on(pick(false), "<= 3.10"); }
+END_TEST
+
+START_TEST(torn_iframes) { torn_on(pick(true), "3.11+"); }
+END_TEST
+
+Suite *suite_torn(void)
+{
+    Suite *s = suite_create("torn");
+    TCase *unit = tcase_create("addrset");
+    tcase_add_test(unit, addrset_exact);
+    tcase_add_test(unit, addrset_zero_filled_and_wrap);
+    suite_add_tcase(s, unit);
+    TCase *live = tcase_create("walker");
+    tcase_set_timeout(live, 60);
+    tcase_add_test(live, torn_frameobjs);
+    tcase_add_test(live, torn_iframes);
+    suite_add_tcase(s, live);
+    return s;
+}
