@@ -712,6 +712,30 @@ START_TEST(overhead_guard)
 }
 END_TEST
 
+/* pytop only reads its targets: the binary links no call that writes
+ * another process's memory. (ptrace itself is linked for --blocking; the
+ * source is checked for the requests that write.) */
+START_TEST(never_writes_the_target)
+{
+    char *out = NULL, *err = NULL;
+    char *const nm[] = {"nm", "-D", "--undefined-only", (char *)harness_pytop(), NULL};
+    int st = harness_run(nm, &out, &err, 30);
+    ck_assert_msg(st == 0 && out && strstr(out, "process_vm_readv"), "nm -D failed (%d): %s", st,
+                  err ? err : "");
+    ck_assert_msg(!strstr(out, "process_vm_writev"), "pytop links process_vm_writev");
+    free(out);
+    free(err);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/src", harness_root());
+    char *const grep[] = {"grep", "-rlE", "process_vm_writev|PTRACE_POKE|PTRACE_SET(REGS|FPREGS|REGSET)", path,
+                          NULL};
+    st = harness_run(grep, &out, &err, 30);
+    ck_assert_msg(st == 1 && (!out || !*out), "source that writes to a target: %s", out ? out : "");
+    free(out);
+    free(err);
+}
+END_TEST
+
 Suite *suite_hostile(void)
 {
     Suite *s = suite_create("hostile");
@@ -730,6 +754,7 @@ Suite *suite_hostile(void)
     tc = tcase_create("overhead");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, overhead_guard);
+    tcase_add_test(tc, never_writes_the_target);
     suite_add_tcase(s, tc);
     return s;
 }
