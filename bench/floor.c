@@ -175,12 +175,6 @@ int main(int argc, char **argv)
     uint64_t cpu0 = cpu_ns(), late = 0, errors = 0;
     size_t n = 0;
     while (n < cap) {
-        uint64_t now = now_ns();
-        if (now > next + period) {
-            uint64_t missed = (now - next) / period;
-            late += missed;
-            next += missed * period;
-        }
         if (next >= end)
             break;
         struct timespec ts = {(time_t)(next / NS_PER_S), (long)(next % NS_PER_S)};
@@ -200,6 +194,14 @@ int main(int argc, char **argv)
         pr[n] = (uint32_t)((t2 - t1) / (uint64_t)nfds);
         n++;
         next += period;
+        /* the same rule as pytop's sampler: a deadline already passed when
+         * a sample ends is skipped and counted, never sampled back to back */
+        uint64_t now = now_ns();
+        if (now >= next) {
+            uint64_t missed = (now - next) / period + 1;
+            late += missed;
+            next += missed * period;
+        }
     }
     uint64_t cpu = cpu_ns() - cpu0;
     double wall = (double)(now_ns() - start) / 1e9;
