@@ -334,7 +334,7 @@ static void stack_facts(const char *line, size_t len, struct stack_facts *sf)
     for (const char *p = line, *end = line + len; p < end;) {
         const char *semi = memchr(p, ';', (size_t)(end - p));
         size_t flen = semi ? (size_t)(semi - p) : (size_t)(end - p);
-        struct frame_text ft;
+        struct frame_text ft = {0};
         sf->depth++;
         bool ours = split_frame(p, flen, &ft) && is(ft.file, ft.file_len, "chaos.py");
         bool dive = ours && is(ft.name, ft.name_len, "dive");
