@@ -51,7 +51,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,31 +220,6 @@ static int tables_in(const char *path)
     return n;
 }
 
-/* pytop in the background, stdout and stderr to files. */
-static pid_t spawn_bg(char *const argv[], const char *outpath, const char *errpath)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* Check's handlers (SIGTERM kills the process group) must not run here */
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGCHLD};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], SIG_DFL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
-    int out = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int nul = open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || nul < 0)
-        _exit(127);
-    dup2(out, 1);
-    dup2(err, 2);
-    dup2(nul, 0);
-    execvp(argv[0], argv);
-    _exit(127);
-}
 
 /* Samples of a function in a table: its %Own of the window's samples. */
 static double own_count(const struct final_table *t, const char *name)
@@ -271,7 +245,7 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
     snprintf(err, sizeof err, "%s/pytop.err", dir);
     char *argv[] = {(char *)harness_pytop(), "-b", "--window", "all", "-r", "200", "-d", "0.25",
                     "-t", "3.25", pidarg, NULL};
-    pid_t p = spawn_bg(argv, out, err);
+    pid_t p = harness_spawn_bg(argv, out, err);
     if (p < 0)
         return bad(why, "fork failed");
     double a[3] = {0}, b[3] = {0};

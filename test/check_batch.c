@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,16 +41,6 @@
 /* ------------------------------------------------------------------------
  * Small helpers.
  */
-
-static bool bad(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool bad(char *why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, WHY_MAX, fmt, ap);
-    va_end(ap);
-    return false;
-}
 
 static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *xprintf(const char *fmt, ...)
@@ -116,12 +105,12 @@ static bool no_temp_files(const char *dir, char *why)
 {
     DIR *d = opendir(dir);
     if (!d)
-        return bad(why, "cannot list %s", dir);
+        return harness_why(why, WHY_MAX, "cannot list %s", dir);
     struct dirent *e;
     bool ok = true;
     while (ok && (e = readdir(d)) != NULL)
         if (e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            ok = bad(why, "a temporary file was left behind: %s/%s", dir, e->d_name);
+            ok = harness_why(why, WHY_MAX, "a temporary file was left behind: %s/%s", dir, e->d_name);
     closedir(d);
     return ok;
 }
@@ -200,7 +189,7 @@ static bool interp_version(const struct py_interp *py, char *ver, size_t cap, ch
     if (ok)
         snprintf(ver, cap, "%s", out);
     free(out);
-    return ok ? true : bad(why, "%s: could not ask the interpreter its version", py->label);
+    return ok ? true : harness_why(why, WHY_MAX, "%s: could not ask the interpreter its version", py->label);
 }
 
 static void target_path(char *buf, size_t cap, const char *name)
@@ -251,35 +240,6 @@ static pid_t start_script(const struct py_interp *py, const char *script, char *
 /* ------------------------------------------------------------------------
  * Running pytop in the background (for signals and kills).
  */
-
-static pid_t spawn_bg(char *const argv[], const char *outpath, const char *errpath)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* Check's handlers (a SIGTERM handler kills the process group) must
-     * not run in here before the exec */
-    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGCHLD};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
-    if (getppid() != parent)
-        _exit(127);
-    int out = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int nul = open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || nul < 0)
-        _exit(127);
-    dup2(out, 1);
-    dup2(err, 2);
-    dup2(nul, 0);
-    execvp(argv[0], argv);
-    _exit(127);
-}
 
 /* Wait for pid up to timeout_ms; kill it if it is still there. True with
  * *status when it ended by itself. */
@@ -524,7 +484,7 @@ static bool parse_row(const char *line, struct row *r, char *why)
     char f[4][8];
     if (n < 32 || line[6] != ' ' || line[13] != ' ' || line[21] != ' ' || line[29] != ' ' ||
         line[30] != ' ' || line[31] == ' ')
-        return bad(why, "row does not have the fixed columns: \"%s\"", line);
+        return harness_why(why, WHY_MAX, "row does not have the fixed columns: \"%s\"", line);
     memcpy(f[0], line, 6), f[0][6] = '\0';
     memcpy(f[1], line + 7, 6), f[1][6] = '\0';
     memcpy(f[2], line + 14, 7), f[2][7] = '\0';
@@ -535,12 +495,12 @@ static bool parse_row(const char *line, struct row *r, char *why)
     while (*d2 == ' ')
         d2++;
     if (!parse_pct(f[0], &r->own) || !parse_pct(f[1], &r->total))
-        return bad(why, "bad percentage in row \"%s\"", line);
+        return harness_why(why, WHY_MAX, "bad percentage in row \"%s\"", line);
     if (!parse_duration(d1, &r->own_s) || !parse_duration(d2, &r->total_s))
-        return bad(why, "bad duration in row \"%s\"", line);
+        return harness_why(why, WHY_MAX, "bad duration in row \"%s\"", line);
     r->text = strdup(line + 31);
     if (!r->text || !parse_key_text(r->text, &r->name, &r->file, &r->line))
-        return bad(why, "row's function is not \"name (file:line)\": \"%s\"", line);
+        return harness_why(why, WHY_MAX, "row's function is not \"name (file:line)\": \"%s\"", line);
     return true;
 }
 
@@ -557,7 +517,7 @@ static bool parse_header(const char *l1, const char *l2, const char *l3, struct 
     t->elf = rest(&c);
     size_t el = t->elf ? strlen(t->elf) : 0;
     if (!c.ok || el < 3 || t->elf[0] != '/' || t->elf[el - 1] != ')')
-        return bad(why, "header line 1 does not parse: \"%s\"", l1);
+        return harness_why(why, WHY_MAX, "header line 1 does not parse: \"%s\"", l1);
     t->elf[el - 1] = '\0';
 
     c = (struct cur){l2, true};
@@ -593,11 +553,11 @@ static bool parse_header(const char *l1, const char *l2, const char *l3, struct 
     t->work_max = dbl(&c);
     lit(&c, " us");
     if (!c.ok || *c.p)
-        return bad(why, "header line 2 does not parse: \"%s\"", l2);
+        return harness_why(why, WHY_MAX, "header line 2 does not parse: \"%s\"", l2);
     if (kinds != (t->errors != 0))
-        return bad(why, "error kinds shown iff errors: \"%s\"", l2);
+        return harness_why(why, WHY_MAX, "error kinds shown iff errors: \"%s\"", l2);
     if (kinds && t->e_read + t->e_invalid + t->e_gone != t->errors)
-        return bad(why, "error kinds do not add up: \"%s\"", l2);
+        return harness_why(why, WHY_MAX, "error kinds do not add up: \"%s\"", l2);
 
     c = (struct cur){l3, true};
     lit(&c, "threads ");
@@ -632,7 +592,7 @@ static bool parse_header(const char *l1, const char *l2, const char *l3, struct 
     bool span_ok = span && parse_duration(span, &t->span_s);
     free(span);
     if (!c.ok || !span_ok)
-        return bad(why, "header line 3 does not parse: \"%s\"", l3);
+        return harness_why(why, WHY_MAX, "header line 3 does not parse: \"%s\"", l3);
     return true;
 }
 
@@ -678,7 +638,7 @@ static bool parse_output(const char *text, struct output *o, char *why)
     char **L = split_lines(text ? text : "", &n, &nl);
     bool ok = L != NULL;
     if (ok && !nl)
-        ok = bad(why, "output does not end in a newline");
+        ok = harness_why(why, WHY_MAX, "output does not end in a newline");
     for (size_t i = 0; ok && i < n;) {
         int pid;
         char tail;
@@ -686,7 +646,7 @@ static bool parse_output(const char *text, struct output *o, char *why)
             if (sscanf(L[i], "pytop: process %d exite%c", &pid, &tail) == 2 &&
                 strcmp(strstr(L[i], " exited"), " exited") == 0) {
                 if (i + 1 != n)
-                    ok = bad(why, "\"%s\" is not the last line", L[i]);
+                    ok = harness_why(why, WHY_MAX, "\"%s\" is not the last line", L[i]);
                 o->exited_pid = pid;
             } else if (L[i][0]) {
                 char **ne = realloc(o->extra, (o->nextra + 1) * sizeof *ne);
@@ -700,12 +660,12 @@ static bool parse_output(const char *text, struct output *o, char *why)
         }
         struct table *nt = realloc(o->t, (o->n + 1) * sizeof *nt);
         if (!nt)
-            return bad(why, "out of memory");
+            return harness_why(why, WHY_MAX, "out of memory");
         o->t = nt;
         struct table *t = &o->t[o->n++];
         memset(t, 0, sizeof *t);
         if (i + 3 >= n) {
-            ok = bad(why, "table %zu is cut short", o->n);
+            ok = harness_why(why, WHY_MAX, "table %zu is cut short", o->n);
             break;
         }
         ok = parse_header(L[i], L[i + 1], L[i + 2], t, why);
@@ -713,18 +673,18 @@ static bool parse_output(const char *text, struct output *o, char *why)
         if (ok && strncmp(L[i], "state: ", 7) == 0)
             t->state = strdup(L[i++] + 7);
         if (ok && (i >= n || strcmp(L[i], TITLES) != 0))
-            ok = bad(why, "table %zu: titles line is \"%s\", not \"%s\"", o->n,
+            ok = harness_why(why, WHY_MAX, "table %zu: titles line is \"%s\", not \"%s\"", o->n,
                      i < n ? L[i] : "(end of output)", TITLES);
         for (i++; ok && i < n && L[i][0]; i++) {
             struct row *nr = realloc(t->rows, (t->nrows + 1) * sizeof *nr);
             if (!nr)
-                return bad(why, "out of memory");
+                return harness_why(why, WHY_MAX, "out of memory");
             t->rows = nr;
             memset(&t->rows[t->nrows], 0, sizeof t->rows[0]);
             ok = parse_row(L[i], &t->rows[t->nrows++], why);
         }
         if (ok && i >= n)
-            ok = bad(why, "table %zu is not followed by a blank line", o->n);
+            ok = harness_why(why, WHY_MAX, "table %zu is not followed by a blank line", o->n);
         i++; /* the blank line */
     }
     free_lines(L, n);
@@ -792,7 +752,7 @@ static bool check_order(const struct table *t, const char *sort, char *why)
         bool ties_by_name = exact;
         if (strcmp(sort, "name") == 0) {
             if (tie_cmp(a, b) >= 0)
-                return bad(why, "--sort name: \"%s\" before \"%s\"", a->text, b->text);
+                return harness_why(why, WHY_MAX, "--sort name: \"%s\" before \"%s\"", a->text, b->text);
             continue;
         } else if (strcmp(sort, "own") == 0)
             x = a->own, y = b->own;
@@ -803,9 +763,9 @@ static bool check_order(const struct table *t, const char *sort, char *why)
         else
             x = a->total_s, y = b->total_s, ties_by_name = false;
         if (x < y)
-            return bad(why, "--sort %s: \"%s\" (%g) before \"%s\" (%g)", sort, a->text, x, b->text, y);
+            return harness_why(why, WHY_MAX, "--sort %s: \"%s\" (%g) before \"%s\" (%g)", sort, a->text, x, b->text, y);
         if (x == y && ties_by_name && tie_cmp(a, b) >= 0)
-            return bad(why, "--sort %s: tie not in name order: \"%s\" before \"%s\"", sort, a->text,
+            return harness_why(why, WHY_MAX, "--sort %s: tie not in name order: \"%s\" before \"%s\"", sort, a->text,
                        b->text);
     }
     return true;
@@ -823,9 +783,9 @@ static bool check_shares(const struct table *t, char *why)
     for (size_t i = 0; i < t->nrows; i++) {
         const struct row *r = &t->rows[i];
         if (r->own > r->total)
-            return bad(why, "%%Own %.1f above %%Total %.1f: %s", r->own, r->total, r->text);
+            return harness_why(why, WHY_MAX, "%%Own %.1f above %%Total %.1f: %s", r->own, r->total, r->text);
         if (r->own_s > r->total_s + 1e-9)
-            return bad(why, "OwnTime above TotalTime: %s", r->text);
+            return harness_why(why, WHY_MAX, "OwnTime above TotalTime: %s", r->text);
         sum += r->own;
         nonzero += r->own > 0;
         if (t->wsamples > 0 && t->wsamples < 1000) {
@@ -833,17 +793,17 @@ static bool check_shares(const struct table *t, char *why)
             unsigned long long c = (unsigned long long)(r->own * w / 100.0 + 0.5);
             unsigned long long shown = (unsigned long long)((double)c * 100.0 / w * 10.0 + 0.5);
             if ((double)shown / 10.0 != r->own)
-                return bad(why, "%%Own %.1f is no count out of %llu samples: %s", r->own, t->wsamples,
+                return harness_why(why, WHY_MAX, "%%Own %.1f is no count out of %llu samples: %s", r->own, t->wsamples,
                            r->text);
             counts += c;
         }
     }
     if (t->wsamples == 0 && t->nrows)
-        return bad(why, "rows in a window of 0 samples");
+        return harness_why(why, WHY_MAX, "rows in a window of 0 samples");
     if (sum > 100.0 + 0.05 * (double)nonzero + 1e-9)
-        return bad(why, "%%Own adds up to %.1f", sum);
+        return harness_why(why, WHY_MAX, "%%Own adds up to %.1f", sum);
     if (t->wsamples < 1000 && counts > t->wsamples)
-        return bad(why, "own counts add up to %llu of %llu samples", counts, t->wsamples);
+        return harness_why(why, WHY_MAX, "own counts add up to %llu of %llu samples", counts, t->wsamples);
     return true;
 }
 
@@ -851,39 +811,39 @@ static bool check_table(const struct table *t, const struct expect *e, char *why
 {
     char want_thread[32];
     if (t->pid != e->pid)
-        return bad(why, "pid %d, expected %d", t->pid, e->pid);
+        return harness_why(why, WHY_MAX, "pid %d, expected %d", t->pid, e->pid);
     if (e->cmdline && strcmp(t->cmdline, e->cmdline) != 0)
-        return bad(why, "command line \"%s\", expected \"%s\"", t->cmdline, e->cmdline);
+        return harness_why(why, WHY_MAX, "command line \"%s\", expected \"%s\"", t->cmdline, e->cmdline);
     if (e->version && strcmp(t->version, e->version) != 0)
-        return bad(why, "Python %s, the interpreter is %s", t->version, e->version);
+        return harness_why(why, WHY_MAX, "Python %s, the interpreter is %s", t->version, e->version);
     if (access(t->elf, R_OK) != 0)
-        return bad(why, "runtime ELF %s does not exist", t->elf);
+        return harness_why(why, WHY_MAX, "runtime ELF %s does not exist", t->elf);
     if (e->mode && strcmp(t->mode, e->mode) != 0)
-        return bad(why, "mode \"%s\", expected \"%s\"", t->mode, e->mode);
+        return harness_why(why, WHY_MAX, "mode \"%s\", expected \"%s\"", t->mode, e->mode);
     if (t->rate_asked != e->rate)
-        return bad(why, "rate asked %g, expected %g", t->rate_asked, e->rate);
+        return harness_why(why, WHY_MAX, "rate asked %g, expected %g", t->rate_asked, e->rate);
     /* (no rate before two ticks: the sampler thread may start late) */
     if (t->rate_got > e->rate * 1.5 || (t->samples >= 10 && !(t->rate_got > 0)))
-        return bad(why, "achieved rate %g for %g asked (%llu samples)", t->rate_got, e->rate,
+        return harness_why(why, WHY_MAX, "achieved rate %g for %g asked (%llu samples)", t->rate_got, e->rate,
                    t->samples);
     /* 0.1: printing rounds each to a tenth */
     if (t->work_min > t->work_max + 0.1 || t->work_med + 0.1 < t->work_min ||
         t->work_med > t->work_max + 0.1)
-        return bad(why, "work min/median/max %g/%g/%g out of order", t->work_min, t->work_med,
+        return harness_why(why, WHY_MAX, "work min/median/max %g/%g/%g out of order", t->work_min, t->work_med,
                    t->work_max);
     if (t->threads_active > t->threads_total)
-        return bad(why, "threads %llu/%llu active", t->threads_active, t->threads_total);
+        return harness_why(why, WHY_MAX, "threads %llu/%llu active", t->threads_active, t->threads_total);
     if (e->threads_total && t->threads_total != e->threads_total)
-        return bad(why, "%llu threads, the target has %u", t->threads_total, e->threads_total);
+        return harness_why(why, WHY_MAX, "%llu threads, the target has %u", t->threads_total, e->threads_total);
     if (e->sleeper && t->threads_active >= t->threads_total)
-        return bad(why, "%llu of %llu threads active, but one only sleeps", t->threads_active,
+        return harness_why(why, WHY_MAX, "%llu of %llu threads active, but one only sleeps", t->threads_active,
                    t->threads_total);
     if (t->gil > 100)
-        return bad(why, "GIL %llu%%", t->gil);
+        return harness_why(why, WHY_MAX, "GIL %llu%%", t->gil);
     if (strcmp(t->window, e->window) != 0)
-        return bad(why, "window \"%s\", expected \"%s\"", t->window, e->window);
+        return harness_why(why, WHY_MAX, "window \"%s\", expected \"%s\"", t->window, e->window);
     if (t->wsamples > t->samples)
-        return bad(why, "window of %llu samples out of %llu", t->wsamples, t->samples);
+        return harness_why(why, WHY_MAX, "window of %llu samples out of %llu", t->wsamples, t->samples);
     snprintf(want_thread, sizeof want_thread, "%s", e->thread ? e->thread : "all");
     const char *want[][3] = {{"sort", t->sort, e->sort ? e->sort : "own"},
                              {"filter", t->filter, e->filter ? e->filter : "none"},
@@ -893,7 +853,7 @@ static bool check_table(const struct table *t, const struct expect *e, char *why
                              {"gil-only", t->gil_only, e->gil_only ? e->gil_only : "no"}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (strcmp(want[i][1], want[i][2]) != 0)
-            return bad(why, "header says %s %s, expected %s", want[i][0], want[i][1], want[i][2]);
+            return harness_why(why, WHY_MAX, "header says %s %s, expected %s", want[i][0], want[i][1], want[i][2]);
     return check_shares(t, why) && check_order(t, e->sort ? e->sort : "own", why);
 }
 
@@ -902,19 +862,19 @@ static bool check_table(const struct table *t, const struct expect *e, char *why
 static bool check_output(const struct output *o, const struct expect *e, bool allow_extra, char *why)
 {
     if (o->nextra && !allow_extra)
-        return bad(why, "unexpected line outside the tables: \"%s\"", o->extra[0]);
+        return harness_why(why, WHY_MAX, "unexpected line outside the tables: \"%s\"", o->extra[0]);
     for (size_t i = 0; i < o->n; i++) {
         char sub[WHY_MAX];
         if (!check_table(&o->t[i], e, sub))
-            return bad(why, "table %zu of %zu: %s", i + 1, o->n, sub);
+            return harness_why(why, WHY_MAX, "table %zu of %zu: %s", i + 1, o->n, sub);
         /* the table after the target exited may have nothing new */
         bool final_exited = i + 1 == o->n && o->exited_pid;
         if (i > 0 && (o->t[i].samples < o->t[i - 1].samples ||
                       (!final_exited && o->t[i].samples == o->t[i - 1].samples)))
-            return bad(why, "samples %llu then %llu: not increasing", o->t[i - 1].samples,
+            return harness_why(why, WHY_MAX, "samples %llu then %llu: not increasing", o->t[i - 1].samples,
                        o->t[i].samples);
         if (o->t[i].state && !(i + 1 == o->n && o->exited_pid))
-            return bad(why, "table %zu has a state line \"%s\"", i + 1, o->t[i].state);
+            return harness_why(why, WHY_MAX, "table %zu has a state line \"%s\"", i + 1, o->t[i].state);
     }
     return true;
 }
@@ -944,7 +904,7 @@ static bool work_start(struct work *w, const struct py_interp *py, char *why)
     memset(w, 0, sizeof *w);
     w->py = py;
     if (!make_dir(w->dir, sizeof w->dir))
-        return bad(why, "mkdtemp failed");
+        return harness_why(why, WHY_MAX, "mkdtemp failed");
     snprintf(w->tids, sizeof w->tids, "%s/tids", w->dir);
     snprintf(w->beat, sizeof w->beat, "%s/beat", w->dir);
     target_path(w->script, sizeof w->script, "batch_work.py");
@@ -953,11 +913,11 @@ static bool work_start(struct work *w, const struct py_interp *py, char *why)
     char *extra[] = {w->tids, w->beat, NULL};
     w->pid = start_script(py, w->script, extra, &w->cmdline);
     if (w->pid <= 0)
-        return bad(why, "%s: batch_work.py did not print READY", py->label);
+        return harness_why(why, WHY_MAX, "%s: batch_work.py did not print READY", py->label);
     char *t = harness_read_file(w->tids);
     bool ok = t && sscanf(t, "main %d\nworker %d", &w->main_tid, &w->worker_tid) == 2;
     free(t);
-    return ok ? true : bad(why, "batch_work.py wrote no thread ids");
+    return ok ? true : harness_why(why, WHY_MAX, "batch_work.py wrote no thread ids");
 }
 
 static void work_stop(struct work *w)
@@ -997,7 +957,7 @@ static bool run_batch(const struct work *w, const char *const args[], struct out
     char *out = NULL, *err = NULL;
     *o = (struct output){0};
     int rc = harness_run(argv, &out, &err, RUN_TIMEOUT_S);
-    bool ok = rc == 0 ? true : bad(why, "pytop exited with %d: %s", rc, err ? err : "");
+    bool ok = rc == 0 ? true : harness_why(why, WHY_MAX, "pytop exited with %d: %s", rc, err ? err : "");
     if (ok)
         ok = parse_output(out, o, why);
     if (!ok)
@@ -1029,7 +989,7 @@ static bool run_checked(const struct work *w, const char *const args[], const st
         ok = run_batch(w, args, o, &out, why);
     }
     if (ok && o->n < min_tables)
-        ok = bad(why, "%zu tables, expected at least %zu", o->n, min_tables);
+        ok = harness_why(why, WHY_MAX, "%zu tables, expected at least %zu", o->n, min_tables);
     if (ok)
         ok = check_output(o, e, false, why);
     if (!ok && out && o->n)
@@ -1065,20 +1025,20 @@ static bool t_format(struct work *w, char *why)
     struct output o;
     bool ok = run_checked(w, args, &e, 2, &o, why);
     if (ok && o.n != 2)
-        ok = bad(why, "-n 2 printed %zu tables", o.n);
+        ok = harness_why(why, WHY_MAX, "-n 2 printed %zu tables", o.n);
     if (ok && o.exited_pid)
-        ok = bad(why, "says the process exited");
+        ok = harness_why(why, WHY_MAX, "says the process exited");
     /* the windows of "last" do not overlap */
     if (ok && o.t[0].wsamples + o.t[1].wsamples > o.t[1].samples)
-        ok = bad(why, "windows of %llu and %llu samples out of %llu: last windows overlap",
+        ok = harness_why(why, WHY_MAX, "windows of %llu and %llu samples out of %llu: last windows overlap",
                  o.t[0].wsamples, o.t[1].wsamples, o.t[1].samples);
     const char *hot[] = {"alpha_burn", "two_lines", "beta_burn"};
     for (size_t k = 0; ok && k < 3; k++)
         if (!find_row(&o.t[0], hot[k]) && !find_row(&o.t[1], hot[k]))
-            ok = bad(why, "hot function %s is in neither table", hot[k]);
+            ok = harness_why(why, WHY_MAX, "hot function %s is in neither table", hot[k]);
     for (size_t i = 0; ok && i < o.n; i++)
         if (find_row(&o.t[i], "gamma_nap"))
-            ok = bad(why, "the sleeping thread's gamma_nap shows without --idle");
+            ok = harness_why(why, WHY_MAX, "the sleeping thread's gamma_nap shows without --idle");
     output_free(&o);
     return ok;
 }
@@ -1113,10 +1073,10 @@ static bool t_sort(struct work *w, char *why)
         struct output o;
         ok = run_checked(w, args, &e, 1, &o, why);
         if (ok && o.t[0].nrows < 5)
-            ok = bad(why, "--sort %s: only %zu rows", cols[k][0], o.t[0].nrows);
+            ok = harness_why(why, WHY_MAX, "--sort %s: only %zu rows", cols[k][0], o.t[0].nrows);
         /* the order differs from %Own's: callers with 0 own sort first by total */
         if (ok && k == 1 && o.t[0].rows[0].own == o.t[0].rows[0].total)
-            ok = bad(why, "--sort total: first row %s is a leaf, not a caller", o.t[0].rows[0].text);
+            ok = harness_why(why, WHY_MAX, "--sort total: first row %s is a leaf, not a caller", o.t[0].rows[0].text);
         output_free(&o);
     }
     return ok;
@@ -1133,7 +1093,7 @@ static bool all_rows_match(const struct table *t, const char *text, char *why)
 {
     for (size_t i = 0; i < t->nrows; i++)
         if (!contains_ci(t->rows[i].name, text) && !contains_ci(t->rows[i].file, text))
-            return bad(why, "--filter %s shows %s", text, t->rows[i].text);
+            return harness_why(why, WHY_MAX, "--filter %s shows %s", text, t->rows[i].text);
     return true;
 }
 
@@ -1149,7 +1109,7 @@ static bool t_filter(struct work *w, char *why)
     for (size_t i = 0; ok && i < o.t[0].nrows; i++)
         threading_rows |= ends_with(o.t[0].rows[i].file, "threading.py");
     if (ok && !threading_rows)
-        ok = bad(why, "no threading.py rows without a filter: the file filter would prove nothing");
+        ok = harness_why(why, WHY_MAX, "no threading.py rows without a filter: the file filter would prove nothing");
     output_free(&o);
 
     /* by name, any case: only alpha_burn; the shares stay shares of all */
@@ -1162,9 +1122,9 @@ static bool t_filter(struct work *w, char *why)
         const struct row *a = find_row(t, "alpha_burn");
         ok = all_rows_match(t, "alpha", why);
         if (ok && (!a || t->nrows != 1))
-            ok = bad(why, "--filter ALPHA: %zu rows, alpha_burn %s", t->nrows, a ? "shown" : "missing");
+            ok = harness_why(why, WHY_MAX, "--filter ALPHA: %zu rows, alpha_burn %s", t->nrows, a ? "shown" : "missing");
         if (ok && !(a->own < 90.0))
-            ok = bad(why, "--filter ALPHA: alpha_burn at %.1f%%: the filter renormalised the shares",
+            ok = harness_why(why, WHY_MAX, "--filter ALPHA: alpha_burn at %.1f%%: the filter renormalised the shares",
                      a->own);
         output_free(&o);
     }
@@ -1180,7 +1140,7 @@ static bool t_filter(struct work *w, char *why)
         const char *want[] = {"alpha_burn", "two_lines", "beta_burn", "driver", "main", "<module>"};
         for (size_t k = 0; ok && k < 6; k++)
             if (!find_row(t, want[k]))
-                ok = bad(why, "--filter BATCH_WORK.PY: %s missing", want[k]);
+                ok = harness_why(why, WHY_MAX, "--filter BATCH_WORK.PY: %s missing", want[k]);
         output_free(&o);
     }
 
@@ -1192,7 +1152,7 @@ static bool t_filter(struct work *w, char *why)
         ok = run_checked(w, a3, &e, 1, &o, why);
     if (ok) {
         if (o.t[0].nrows || !o.t[0].wsamples)
-            ok = bad(why, "filter matching nothing: %zu rows, %llu samples", o.t[0].nrows,
+            ok = harness_why(why, WHY_MAX, "filter matching nothing: %zu rows, %llu samples", o.t[0].nrows,
                      o.t[0].wsamples);
         output_free(&o);
     }
@@ -1221,21 +1181,21 @@ static bool t_thread(struct work *w, char *why)
         const struct table *t = &o.t[0];
         if (k == 0) { /* the worker: beta_burn under threading.py, nothing of main's */
             if (!find_row(t, "beta_burn"))
-                ok = bad(why, "--thread %s (worker): beta_burn missing", tid);
+                ok = harness_why(why, WHY_MAX, "--thread %s (worker): beta_burn missing", tid);
             for (size_t i = 0; ok && i < 5; i++)
                 if (find_row(t, main_fns[i]))
-                    ok = bad(why, "--thread %s (worker) shows the main thread's %s", tid, main_fns[i]);
+                    ok = harness_why(why, WHY_MAX, "--thread %s (worker) shows the main thread's %s", tid, main_fns[i]);
             if (ok && t->rows[0].own != 100.0)
-                ok = bad(why, "--thread %s (worker): top row %s at %.1f%%, not 100%%", tid,
+                ok = harness_why(why, WHY_MAX, "--thread %s (worker): top row %s at %.1f%%, not 100%%", tid,
                          t->rows[0].text, t->rows[0].own);
         } else if (k == 1) {
             for (size_t i = 0; ok && i < 5; i++)
                 if (!find_row(t, main_fns[i]))
-                    ok = bad(why, "--thread %s (main): %s missing", tid, main_fns[i]);
+                    ok = harness_why(why, WHY_MAX, "--thread %s (main): %s missing", tid, main_fns[i]);
             if (ok && find_row(t, "beta_burn"))
-                ok = bad(why, "--thread %s (main) shows the worker's beta_burn", tid);
+                ok = harness_why(why, WHY_MAX, "--thread %s (main) shows the worker's beta_burn", tid);
         } else if (t->nrows || t->wsamples) {
-            ok = bad(why, "--thread 1 (not the target's): %zu rows, %llu samples", t->nrows, t->wsamples);
+            ok = harness_why(why, WHY_MAX, "--thread 1 (not the target's): %zu rows, %llu samples", t->nrows, t->wsamples);
         }
         output_free(&o);
     }
@@ -1254,7 +1214,7 @@ static bool t_lines(struct work *w, char *why)
     int def = marker_line(w->script, "two-lines-def"), first = marker_line(w->script, "line-first"),
         second = marker_line(w->script, "line-second");
     if (def < 0 || first < 0 || second < 0)
-        return bad(why, "markers missing in %s", w->script);
+        return harness_why(why, WHY_MAX, "markers missing in %s", w->script);
     const char *a1[] = {"-b", "-n", "1", "-d", "0.8", "--window", "all", "-l", NULL};
     struct expect e = work_expect(w);
     e.window = "all";
@@ -1269,11 +1229,11 @@ static bool t_lines(struct work *w, char *why)
                 seen_first |= t->rows[i].line == first;
                 seen_second |= t->rows[i].line == second;
                 if (t->rows[i].line != first && t->rows[i].line != second && t->rows[i].own > 5.0)
-                    ok = bad(why, "-l: two_lines burns on line %ld, not %d or %d", t->rows[i].line,
+                    ok = harness_why(why, WHY_MAX, "-l: two_lines burns on line %ld, not %d or %d", t->rows[i].line,
                              first, second);
             }
         if (ok && !(seen_first && seen_second))
-            ok = bad(why, "-l: two_lines not shown on both lines %d and %d", first, second);
+            ok = harness_why(why, WHY_MAX, "-l: two_lines not shown on both lines %d and %d", first, second);
         output_free(&o);
     }
     /* function mode: one row, at the function's first line */
@@ -1284,7 +1244,7 @@ static bool t_lines(struct work *w, char *why)
     if (ok) {
         const struct row *r = find_row(&o.t[0], "two_lines");
         if (count_rows(&o.t[0], "two_lines") != 1 || !r || r->line != def)
-            ok = bad(why, "function mode: two_lines in %zu rows, line %ld (def at %d)",
+            ok = harness_why(why, WHY_MAX, "function mode: two_lines in %zu rows, line %ld (def at %d)",
                      count_rows(&o.t[0], "two_lines"), r ? r->line : -1L, def);
         output_free(&o);
     }
@@ -1302,14 +1262,14 @@ static bool t_window(struct work *w, char *why)
     struct output o;
     bool ok = run_checked(w, args, &e, 2, &o, why);
     if (ok && o.n != 2)
-        ok = bad(why, "-n 2 printed %zu tables", o.n);
+        ok = harness_why(why, WHY_MAX, "-n 2 printed %zu tables", o.n);
     /* all: the second window holds everything the first table had counted */
     if (ok && !(o.t[1].wsamples > o.t[0].wsamples &&
                 o.t[1].wsamples + o.t[0].dropped >= o.t[0].samples))
-        ok = bad(why, "--window all: windows of %llu then %llu samples (%llu taken by the first)",
+        ok = harness_why(why, WHY_MAX, "--window all: windows of %llu then %llu samples (%llu taken by the first)",
                  o.t[0].wsamples, o.t[1].wsamples, o.t[0].samples);
     if (ok && !(o.t[1].span_s > o.t[0].span_s))
-        ok = bad(why, "--window all: span %.2fs then %.2fs", o.t[0].span_s, o.t[1].span_s);
+        ok = harness_why(why, WHY_MAX, "--window all: span %.2fs then %.2fs", o.t[0].span_s, o.t[1].span_s);
     output_free(&o);
     return ok;
 }
@@ -1328,7 +1288,7 @@ static bool t_duration(struct work *w, char *why)
     struct output o;
     bool ok = run_checked(w, args, &e, 1, &o, why);
     if (ok && o.exited_pid)
-        ok = bad(why, "-t: says the process exited");
+        ok = harness_why(why, WHY_MAX, "-t: says the process exited");
     output_free(&o);
     return ok;
 }
@@ -1349,7 +1309,7 @@ START_TEST(batch_target_exits)
     char *extra[] = {"1.0", NULL};
     pid_t pid = ok ? start_script(py, script, extra, &cmdline) : -1;
     if (ok && pid <= 0)
-        ok = bad(why, "batch_exit.py did not print READY");
+        ok = harness_why(why, WHY_MAX, "batch_exit.py did not print READY");
     char pidarg[16], *out = NULL, *err = NULL;
     snprintf(pidarg, sizeof pidarg, "%d", (int)pid);
     char *argv[] = {(char *)harness_pytop(), "-b", "-d", "0.3", pidarg, NULL};
@@ -1358,7 +1318,7 @@ START_TEST(batch_target_exits)
     harness_stop_target(pid);
     struct output o = {0};
     if (ok && rc != 0)
-        ok = bad(why, "pytop exited with %d when the target exited: %s", rc, err ? err : "");
+        ok = harness_why(why, WHY_MAX, "pytop exited with %d when the target exited: %s", rc, err ? err : "");
     if (ok)
         ok = parse_output(out, &o, why);
     struct expect e = {.pid = pid, .cmdline = cmdline, .version = version,
@@ -1367,15 +1327,15 @@ START_TEST(batch_target_exits)
     if (ok)
         ok = check_output(&o, &e, false, why);
     if (ok && (o.n == 0 || o.exited_pid != pid))
-        ok = bad(why, "%zu tables; last line does not say process %d exited", o.n, (int)pid);
+        ok = harness_why(why, WHY_MAX, "%zu tables; last line does not say process %d exited", o.n, (int)pid);
     if (ok && (!o.t[o.n - 1].state || strcmp(o.t[o.n - 1].state, "process exited") != 0))
-        ok = bad(why, "final table's state line is \"%s\", not \"process exited\"",
+        ok = harness_why(why, WHY_MAX, "final table's state line is \"%s\", not \"process exited\"",
                  o.t[o.n - 1].state ? o.t[o.n - 1].state : "(none)");
     bool burned = false;
     for (size_t i = 0; ok && i < o.n; i++)
         burned |= find_row(&o.t[i], "exit_soon_burn") != NULL;
     if (ok && !burned)
-        ok = bad(why, "exit_soon_burn is in no table");
+        ok = harness_why(why, WHY_MAX, "exit_soon_burn is in no table");
     if (!ok)
         dump("target exits", out, err);
     output_free(&o);
@@ -1418,25 +1378,25 @@ static bool parse_folded(const char *path, struct folded *f, char *why)
     *f = (struct folded){0};
     char *text = harness_read_file(path);
     if (!text)
-        return bad(why, "cannot read %s", path);
+        return harness_why(why, WHY_MAX, "cannot read %s", path);
     size_t n;
     bool nl;
     char **L = split_lines(text, &n, &nl);
-    bool ok = L && nl ? true : bad(why, "%s does not end in a newline", path);
+    bool ok = L && nl ? true : harness_why(why, WHY_MAX, "%s does not end in a newline", path);
     if (ok && n == 0)
-        ok = bad(why, "%s is empty", path);
+        ok = harness_why(why, WHY_MAX, "%s is empty", path);
     for (size_t i = 0; ok && i < n; i++) {
         char *sp = strrchr(L[i], ' ');
         char *end = NULL;
         unsigned long long c = sp ? strtoull(sp + 1, &end, 10) : 0;
         if (!sp || sp == L[i] || !isdigit((unsigned char)sp[1]) || *end || c == 0) {
-            ok = bad(why, "line %zu is not \"stack COUNT\": \"%s\"", i + 1, L[i]);
+            ok = harness_why(why, WHY_MAX, "line %zu is not \"stack COUNT\": \"%s\"", i + 1, L[i]);
             break;
         }
         *sp = '\0';
         for (size_t j = 0; j < i; j++)
             if (strcmp(L[j], L[i]) == 0)
-                ok = bad(why, "stack repeated on lines %zu and %zu: %s", j + 1, i + 1, L[i]);
+                ok = harness_why(why, WHY_MAX, "stack repeated on lines %zu and %zu: %s", j + 1, i + 1, L[i]);
         struct stack *ns = realloc(f->s, (f->n + 1) * sizeof *ns);
         if (!ns)
             break;
@@ -1451,7 +1411,7 @@ static bool parse_folded(const char *path, struct folded *f, char *why)
             char *name = NULL, *file = NULL;
             long line;
             if (!parse_key_text(fr, &name, &file, &line) || line < 0)
-                ok = bad(why, "line %zu: frame \"%s\" is not \"name (file:line)\"", i + 1, fr);
+                ok = harness_why(why, WHY_MAX, "line %zu: frame \"%s\" is not \"name (file:line)\"", i + 1, fr);
             free(name), free(file);
             char **nf = realloc(s->frames, (s->depth + 1) * sizeof *nf);
             if (!nf)
@@ -1486,7 +1446,7 @@ static bool compare_folded(const struct folded *f, const struct table *t, char *
     double w = (double)t->wsamples;
     long long tail = (long long)f->sum - (long long)t->wsamples;
     if (tail < 0 || (double)tail > 10 + w / 20)
-        return bad(why, "collapsed total %llu against %llu samples in the table's window", f->sum,
+        return harness_why(why, WHY_MAX, "collapsed total %llu against %llu samples in the table's window", f->sum,
                    t->wsamples);
     double slack = w * 0.0005 + 0.5;
     for (size_t i = 0; i < t->nrows; i++) {
@@ -1499,10 +1459,10 @@ static bool compare_folded(const struct folded *f, const struct table *t, char *
         }
         double own = r->own * w / 100.0, total = r->total * w / 100.0;
         if ((double)leaf < own - slack || (double)leaf > own + slack + (double)tail)
-            return bad(why, "%s: %llu samples as leaf in the file, %.1f%% of %llu in the table",
+            return harness_why(why, WHY_MAX, "%s: %llu samples as leaf in the file, %.1f%% of %llu in the table",
                        r->text, leaf, r->own, t->wsamples);
         if ((double)through < total - slack || (double)through > total + slack + (double)tail)
-            return bad(why, "%s: in %llu sampled stacks in the file, %.1f%% of %llu in the table",
+            return harness_why(why, WHY_MAX, "%s: in %llu sampled stacks in the file, %.1f%% of %llu in the table",
                        r->text, through, r->total, t->wsamples);
     }
     for (size_t k = 0; k < f->n; k++) {
@@ -1511,11 +1471,11 @@ static bool compare_folded(const struct folded *f, const struct table *t, char *
         for (size_t i = 0; i < t->nrows; i++)
             found |= strcmp(t->rows[i].text, s->frames[s->depth - 1]) == 0;
         if (!found && (unsigned long long)tail < s->count)
-            return bad(why, "leaf %s (%llu samples) is not in the table", s->frames[s->depth - 1],
+            return harness_why(why, WHY_MAX, "leaf %s (%llu samples) is not in the table", s->frames[s->depth - 1],
                        s->count);
         if (strncmp(s->frames[s->depth - 1], "alpha_burn (", 12) == 0 &&
             strncmp(s->frames[0], "<module> (", 10) != 0)
-            return bad(why, "stack of alpha_burn does not start at <module>: %s first", s->frames[0]);
+            return harness_why(why, WHY_MAX, "stack of alpha_burn does not start at <module>: %s first", s->frames[0]);
     }
     return true;
 }
@@ -1570,7 +1530,7 @@ static bool t_no_overwrite(struct work *w, char *why)
     if (!write_text(file, precious) || !write_text(victim, precious) ||
         symlink(victim, link_to_file) != 0 || symlink(nowhere, dangling) != 0 ||
         symlink(victim, svglink) != 0)
-        return bad(why, "cannot set up files in %s", w->dir);
+        return harness_why(why, WHY_MAX, "cannot set up files in %s", w->dir);
     struct {
         const char *opt, *path;
         bool force;
@@ -1588,28 +1548,28 @@ static bool t_no_overwrite(struct work *w, char *why)
         struct stat st;
         if (!cases[i].force) {
             if (rc == 0 || !err || !strstr(err, "already exists") || !strstr(err, what))
-                ok = bad(why, "%s %s without --force: exit %d, stderr: %s", cases[i].opt, what, rc,
+                ok = harness_why(why, WHY_MAX, "%s %s without --force: exit %d, stderr: %s", cases[i].opt, what, rc,
                          err ? err : "");
             else if (lstat(what, &st) != 0 || (what != file && !S_ISLNK(st.st_mode)))
-                ok = bad(why, "%s without --force: the name was replaced", what);
+                ok = harness_why(why, WHY_MAX, "%s without --force: the name was replaced", what);
         } else if (rc != 0) {
-            ok = bad(why, "%s %s --force: exit %d, stderr: %s", cases[i].opt, what, rc, err ? err : "");
+            ok = harness_why(why, WHY_MAX, "%s %s --force: exit %d, stderr: %s", cases[i].opt, what, rc, err ? err : "");
         } else if (lstat(what, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
                    same_text(what, precious)) {
-            ok = bad(why, "%s %s --force: not replaced by a regular file with the output", cases[i].opt,
+            ok = harness_why(why, WHY_MAX, "%s %s --force: not replaced by a regular file with the output", cases[i].opt,
                      what);
         }
         free(err);
         /* through all of it: what the links point at never changes, nothing
          * is created through a dangling link, the kept file stays */
         if (ok && !same_text(victim, precious))
-            ok = bad(why, "after %s %s%s: the symlink's target was written", cases[i].opt, what,
+            ok = harness_why(why, WHY_MAX, "after %s %s%s: the symlink's target was written", cases[i].opt, what,
                      cases[i].force ? " --force" : "");
         if (ok && access(nowhere, F_OK) == 0)
-            ok = bad(why, "after %s %s: a file was created through the dangling symlink", cases[i].opt,
+            ok = harness_why(why, WHY_MAX, "after %s %s: a file was created through the dangling symlink", cases[i].opt,
                      what);
         if (ok && i < 3 && !same_text(file, precious))
-            ok = bad(why, "after %s %s: the existing file changed without --force", cases[i].opt, what);
+            ok = harness_why(why, WHY_MAX, "after %s %s: the existing file changed without --force", cases[i].opt, what);
     }
     struct folded f = {0};
     if (ok)
@@ -1653,14 +1613,14 @@ static bool t_flamegraph(struct work *w, char *why)
     setenv("PYTHONIOENCODING", "utf-8", 1);
     int rc = ok ? harness_run(argv, &out, &err, 60) : -1;
     if (ok && rc != 0)
-        ok = bad(why, "the SVG is not well-formed XML: %s", err ? err : "");
+        ok = harness_why(why, WHY_MAX, "the SVG is not well-formed XML: %s", err ? err : "");
     const char *hot[] = {"alpha_burn (", "two_lines (", "beta_burn (", "driver ("};
     for (size_t k = 0; ok && k < 4; k++) {
         bool found = false;
         for (const char *p = out; p && (p = strstr(p, hot[k])) != NULL; p++)
             found |= p == out || p[-1] == '\n';
         if (!found)
-            ok = bad(why, "no frame titled %s...) in the flame graph; titles:\n%s", hot[k], out);
+            ok = harness_why(why, WHY_MAX, "no frame titled %s...) in the flame graph; titles:\n%s", hot[k], out);
     }
     free(out), free(err);
     return ok;
@@ -1730,7 +1690,7 @@ START_TEST(batch_launch)
     }
     char dir[64], script[PATH_MAX], pidfile[PATH_MAX], version[32], why[WHY_MAX] = "";
     bool ok = make_dir(dir, sizeof dir) ? interp_version(py, version, sizeof version, why)
-                                        : bad(why, "mkdtemp failed");
+                                        : harness_why(why, WHY_MAX, "mkdtemp failed");
     target_path(script, sizeof script, "batch_launch.py");
     snprintf(pidfile, sizeof pidfile, "%s/child.pid", dir);
     char word[32];
@@ -1755,17 +1715,17 @@ START_TEST(batch_launch)
     }
     struct output o = {0};
     if (ok && rc != 0)
-        ok = bad(why, "pytop -- %s exited with %d: %s", script, rc, err ? err : "");
+        ok = harness_why(why, WHY_MAX, "pytop -- %s exited with %d: %s", script, rc, err ? err : "");
     if (ok && child <= 0)
-        ok = bad(why, "the launched script did not write its pid");
+        ok = harness_why(why, WHY_MAX, "the launched script did not write its pid");
     if (ok && lingered)
-        ok = bad(why, "launched child %d still runs after pytop ended", (int)child);
+        ok = harness_why(why, WHY_MAX, "launched child %d still runs after pytop ended", (int)child);
     if (ok)
         ok = parse_output(out, &o, why);
     char hello[64];
     snprintf(hello, sizeof hello, "launched %s", word);
     if (ok && (o.nextra != 1 || strcmp(o.extra[0], hello) != 0))
-        ok = bad(why, "the child's stdout did not pass through as \"%s\" (%zu other lines)", hello,
+        ok = harness_why(why, WHY_MAX, "the child's stdout did not pass through as \"%s\" (%zu other lines)", hello,
                  o.nextra);
     if (ok) {
         char *cmd = xprintf("%s -B -s %s %s %s", py->path, script, pidfile, word);
@@ -1776,12 +1736,12 @@ START_TEST(batch_launch)
         free(cmd);
     }
     if (ok && o.n == 0)
-        ok = bad(why, "no table");
+        ok = harness_why(why, WHY_MAX, "no table");
     /* sampled from the start: the first second's function is there */
     if (ok && !find_row(&o.t[o.n - 1], "launch_start"))
-        ok = bad(why, "launch_start (the script's first second) was not sampled");
+        ok = harness_why(why, WHY_MAX, "launch_start (the script's first second) was not sampled");
     if (ok && !find_row(&o.t[o.n - 1], "launch_steady"))
-        ok = bad(why, "launch_steady was not sampled");
+        ok = harness_why(why, WHY_MAX, "launch_steady was not sampled");
     if (!ok)
         dump("launch", out, err);
     output_free(&o);
@@ -1798,7 +1758,7 @@ END_TEST
 START_TEST(batch_launch_errors)
 {
     char dir[64], why[WHY_MAX] = "";
-    bool ok = make_dir(dir, sizeof dir) ? true : bad(why, "mkdtemp failed");
+    bool ok = make_dir(dir, sizeof dir) ? true : harness_why(why, WHY_MAX, "mkdtemp failed");
     /* unique arguments, so the children can be found in /proc */
     char short_arg[32], long_arg[32];
     snprintf(short_arg, sizeof short_arg, "5.%06d", (int)getpid() % 1000000);
@@ -1809,18 +1769,18 @@ START_TEST(batch_launch_errors)
     char o1[PATH_MAX], e1[PATH_MAX], o2[PATH_MAX], e2[PATH_MAX];
     snprintf(o1, sizeof o1, "%s/o1", dir), snprintf(e1, sizeof e1, "%s/e1", dir);
     snprintf(o2, sizeof o2, "%s/o2", dir), snprintf(e2, sizeof e2, "%s/e2", dir);
-    pid_t p1 = ok ? spawn_bg(a1, o1, e1) : -1, p2 = ok ? spawn_bg(a2, o2, e2) : -1;
+    pid_t p1 = ok ? harness_spawn_bg(a1, o1, e1) : -1, p2 = ok ? harness_spawn_bg(a2, o2, e2) : -1;
     if (ok && (p1 < 0 || p2 < 0))
-        ok = bad(why, "fork failed");
+        ok = harness_why(why, WHY_MAX, "fork failed");
 
     char *a3[] = {(char *)harness_pytop(), "-b", "--", "/nonexistent/pytop-test-command", "x", NULL};
     char *err3 = NULL, *out3 = NULL;
     int rc3 = ok ? harness_run(a3, &out3, &err3, RUN_TIMEOUT_S) : -1;
     if (ok && (rc3 != 2 || !err3 || !strstr(err3, "/nonexistent/pytop-test-command") ||
                !strstr(err3, "No such file")))
-        ok = bad(why, "-- /nonexistent...: exit %d, stderr: %s", rc3, err3 ? err3 : "");
+        ok = harness_why(why, WHY_MAX, "-- /nonexistent...: exit %d, stderr: %s", rc3, err3 ? err3 : "");
     if (ok && out3 && *out3)
-        ok = bad(why, "-- /nonexistent...: printed to stdout: %s", out3);
+        ok = harness_why(why, WHY_MAX, "-- /nonexistent...: printed to stdout: %s", out3);
     free(err3), free(out3);
 
     int st1 = 0, st2 = 0;
@@ -1832,21 +1792,21 @@ START_TEST(batch_launch_errors)
         kill(left2, SIGKILL);
     char *err1 = harness_read_file(e1), *err2 = harness_read_file(e2), *out1 = harness_read_file(o1), *out2 = harness_read_file(o2);
     if (ok && (!end1 || !WIFEXITED(st1) || WEXITSTATUS(st1) != 5))
-        ok = bad(why, "-- sleep %s: did not exit with 5 (%s, status %d); stderr: %s", short_arg,
+        ok = harness_why(why, WHY_MAX, "-- sleep %s: did not exit with 5 (%s, status %d); stderr: %s", short_arg,
                  end1 ? "ended" : "had to be killed", st1, err1 ? err1 : "");
     if (ok && (!err1 || !strstr(err1, "'sleep'") || !strstr(err1, "Python")))
-        ok = bad(why, "-- sleep %s: the message does not say 'sleep' is no Python: %s", short_arg,
+        ok = harness_why(why, WHY_MAX, "-- sleep %s: the message does not say 'sleep' is no Python: %s", short_arg,
                  err1 ? err1 : "");
     if (ok && (!end2 || !WIFEXITED(st2) || WEXITSTATUS(st2) != 5))
-        ok = bad(why, "-- sleep %s: did not exit with 5 (%s, status %d); stderr: %s", long_arg,
+        ok = harness_why(why, WHY_MAX, "-- sleep %s: did not exit with 5 (%s, status %d); stderr: %s", long_arg,
                  end2 ? "ended" : "had to be killed", st2, err2 ? err2 : "");
     if (ok && (!err2 || !strstr(err2, "no Python interpreter started in 'sleep'")))
-        ok = bad(why, "-- sleep %s: the message does not say no Python started: %s", long_arg,
+        ok = harness_why(why, WHY_MAX, "-- sleep %s: the message does not say no Python started: %s", long_arg,
                  err2 ? err2 : "");
     if (ok && ((out1 && *out1) || (out2 && *out2)))
-        ok = bad(why, "a failed launch printed to stdout: %s%s", out1 ? out1 : "", out2 ? out2 : "");
+        ok = harness_why(why, WHY_MAX, "a failed launch printed to stdout: %s%s", out1 ? out1 : "", out2 ? out2 : "");
     if (ok && (left1 > 0 || left2 > 0))
-        ok = bad(why, "the non-Python child 'sleep %s' was left running after pytop exited",
+        ok = harness_why(why, WHY_MAX, "the non-Python child 'sleep %s' was left running after pytop exited",
                  left2 > 0 ? long_arg : short_arg);
     free(err1), free(err2), free(out1), free(out2);
     remove_dir(dir);
@@ -1909,17 +1869,17 @@ static bool target_runs(const struct work *w, const char *after, char *why)
         int tid = 0;
         char st = stopped_thread(w->pid, &tid);
         if (st)
-            return bad(why, "after %s: thread %d of the target is in state '%c'", after, tid, st);
+            return harness_why(why, WHY_MAX, "after %s: thread %d of the target is in state '%c'", after, tid, st);
         harness_sleep_ms(10);
     } while (harness_now_ms() < until);
     long b0 = read_beat(w->beat), deadline = harness_now_ms() + 15000;
     while (read_beat(w->beat) <= b0 && harness_now_ms() < deadline)
         harness_sleep_ms(20);
     if (read_beat(w->beat) <= b0)
-        return bad(why, "after %s: the target made no progress for 15 s (heartbeat stuck at %ld)", after,
+        return harness_why(why, WHY_MAX, "after %s: the target made no progress for 15 s (heartbeat stuck at %ld)", after,
                    b0);
     if (kill(w->pid, 0) != 0)
-        return bad(why, "after %s: the target is gone", after);
+        return harness_why(why, WHY_MAX, "after %s: the target is gone", after);
     return true;
 }
 
@@ -1936,9 +1896,9 @@ static bool t_signals(struct work *w, char *why)
         snprintf(folded, sizeof folded, "%s/sig%zu.folded", w->dir, k);
         char *argv[] = {(char *)harness_pytop(), "-b", "--blocking", "-r", "1000", "-d", "0.2",
                         "--collapsed", folded, pidarg, NULL};
-        pid_t p = spawn_bg(argv, out, err);
+        pid_t p = harness_spawn_bg(argv, out, err);
         if (p < 0)
-            return bad(why, "fork failed");
+            return harness_why(why, WHY_MAX, "fork failed");
         bool sampling = wait_for_text(out, TITLES, 20000);
         harness_sleep_ms(rand() % 200);
         kill(p, sigs[k]);
@@ -1947,24 +1907,24 @@ static bool t_signals(struct work *w, char *why)
         const char *name = strsignal(sigs[k]);
         char *e = harness_read_file(err);
         if (!sampling)
-            ok = bad(why, "pytop --blocking printed no table within 20 s: %s", e ? e : "");
+            ok = harness_why(why, WHY_MAX, "pytop --blocking printed no table within 20 s: %s", e ? e : "");
         else if (!ended)
-            ok = bad(why, "%s: pytop did not exit within 15 s", name);
+            ok = harness_why(why, WHY_MAX, "%s: pytop did not exit within 15 s", name);
         else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            ok = bad(why, "%s: pytop ended with status %#x: %s", name, status, e ? e : "");
+            ok = harness_why(why, WHY_MAX, "%s: pytop ended with status %#x: %s", name, status, e ? e : "");
         free(e);
         struct folded f = {0};
         char sub[WHY_MAX];
         if (ok && !parse_folded(folded, &f, sub))
-            ok = bad(why, "%s: --collapsed: %s", name, sub);
+            ok = harness_why(why, WHY_MAX, "%s: --collapsed: %s", name, sub);
         folded_free(&f);
         if (ok) {
             char *text = harness_read_file(out);
             struct output o;
             if (!parse_output(text, &o, sub) || o.n == 0)
-                ok = bad(why, "%s: the output does not parse: %s", name, sub);
+                ok = harness_why(why, WHY_MAX, "%s: the output does not parse: %s", name, sub);
             else if (strcmp(o.t[0].mode, "blocking") != 0)
-                ok = bad(why, "--blocking: mode \"%s\"", o.t[0].mode);
+                ok = harness_why(why, WHY_MAX, "--blocking: mode \"%s\"", o.t[0].mode);
             output_free(&o);
             free(text);
         }
@@ -2000,9 +1960,9 @@ static bool t_sigkill(struct work *w, char *why)
                         pidarg, NULL};
         snprintf(out, sizeof out, "%s/kill%d.out", w->dir, i);
         snprintf(err, sizeof err, "%s/kill%d.err", w->dir, i);
-        pid_t p = spawn_bg(argv, out, err);
+        pid_t p = harness_spawn_bg(argv, out, err);
         if (p < 0)
-            return bad(why, "fork failed");
+            return harness_why(why, WHY_MAX, "fork failed");
         int delay = rand() % 400;
         if (i % 2)
             tables_seen += wait_for_text(out, TITLES, 20000), delay = rand() % 150;
@@ -2016,7 +1976,7 @@ static bool t_sigkill(struct work *w, char *why)
         ok = target_runs(w, after, why);
     }
     if (ok && tables_seen < 5)
-        ok = bad(why, "pytop --blocking printed a table only %d times of 5", tables_seen);
+        ok = harness_why(why, WHY_MAX, "pytop --blocking printed a table only %d times of 5", tables_seen);
     return ok;
 }
 

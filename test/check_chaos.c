@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,20 +137,7 @@ static pid_t spawn_pytop(struct job *j)
     char *argv[] = {(char *)harness_pytop(), "-b", "-i", "-r", "1000", (char *)j->mode,
                     "--window", "all", "-d", "1000", "--collapsed", j->folded,
                     follow ? "-s" : pid, follow ? pid : NULL, NULL};
-    pid_t p = fork();
-    if (p != 0)
-        return p;
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int out = open(j->out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = open(j->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int nul = open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || nul < 0)
-        _exit(127);
-    dup2(nul, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execv(argv[0], argv);
-    _exit(127);
+    return harness_spawn_bg(argv, j->out, j->err);
 }
 
 static bool job_start(struct job *j, struct report *r)

@@ -31,17 +31,6 @@
 #define PF_KTHREAD 0x00200000UL /* include/linux/sched.h */
 #define NOBODY 65534
 
-/* Record why a check failed; always returns false. */
-static bool bad(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool bad(char *why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, WHY_MAX, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 struct result {
     int rc;
     char *out, *err;
@@ -67,11 +56,11 @@ static bool fails_with(const struct result *r, int want_rc, const char *want_msg
 {
     const char *err = r->err ? r->err : "", *out = r->out ? r->out : "";
     if (r->rc != want_rc)
-        return bad(why, "exit status %d, expected %d; stderr: %s", r->rc, want_rc, err);
+        return harness_why(why, WHY_MAX, "exit status %d, expected %d; stderr: %s", r->rc, want_rc, err);
     if (*out)
-        return bad(why, "an error printed to stdout: %s", out);
+        return harness_why(why, WHY_MAX, "an error printed to stdout: %s", out);
     if (strncmp(err, "pytop: ", 7) != 0 || !strstr(err, want_msg))
-        return bad(why, "stderr lacks \"%s\": %s", want_msg, err);
+        return harness_why(why, WHY_MAX, "stderr lacks \"%s\": %s", want_msg, err);
     return true;
 }
 
@@ -87,7 +76,7 @@ static bool once_fails_with(pid_t pid, int want_rc, const char *want_msg, char *
     run(argv, &r);
     bool ok = fails_with(&r, want_rc, want_msg, why);
     if (ok && !strstr(r.err, prefix))
-        ok = bad(why, "stderr does not name the process (\"%s\"): %s", prefix, r.err);
+        ok = harness_why(why, WHY_MAX, "stderr does not name the process (\"%s\"): %s", prefix, r.err);
     result_free(&r);
     return ok;
 }
@@ -233,7 +222,7 @@ START_TEST(not_python)
     }
     char why[WHY_MAX] = "";
     bool ok = wait_exec(pid) ? once_fails_with(pid, 5, "no CPython interpreter found", why)
-                             : bad(why, "sleep did not start");
+                             : harness_why(why, WHY_MAX, "sleep did not start");
     stop_child(pid);
     ck_assert_msg(ok, "sleep (PID %d): %s", (int)pid, why);
 }
@@ -253,7 +242,7 @@ START_TEST(zombie)
             state = 0;
     char why[WHY_MAX] = "";
     bool ok = state == 'Z' ? once_fails_with(pid, 3, "zombie", why)
-                           : bad(why, "child never showed as a zombie");
+                           : harness_why(why, WHY_MAX, "child never showed as a zombie");
     waitpid(pid, NULL, 0);
     ck_assert_msg(ok, "zombie (PID %d): %s", (int)pid, why);
 }
@@ -319,7 +308,7 @@ static bool perm_as_nobody(pid_t pid, const char *bin, char *why)
     run(argv, &r);
     bool ok = fails_with(&r, 4, "CAP_SYS_PTRACE", why);
     if (ok && (!strstr(r.err, "permission denied") || !strstr(r.err, "ptrace_scope")))
-        ok = bad(why, "message does not say permission denied and name ptrace_scope: %s", r.err);
+        ok = harness_why(why, WHY_MAX, "message does not say permission denied and name ptrace_scope: %s", r.err);
     result_free(&r);
     return ok;
 }
@@ -336,9 +325,9 @@ START_TEST(permission_denied)
     pid_t pid = -1;
     bool ok = copy_binary(harness_pytop(), dir, bin, sizeof bin);
     if (!ok)
-        bad(why, "could not copy %s to %s", harness_pytop(), dir);
+        harness_why(why, WHY_MAX, "could not copy %s to %s", harness_pytop(), dir);
     else if ((pid = start_vanish(py, "60")) <= 0)
-        ok = bad(why, "%s: target did not start", py->label);
+        ok = harness_why(why, WHY_MAX, "%s: target did not start", py->label);
     else
         ok = perm_as_nobody(pid, bin, why);
     harness_stop_target(pid);
@@ -367,14 +356,14 @@ static bool one_racing_run(pid_t pid, bool *gone, char *why)
     if (r.rc == 0) {
         snprintf(want, sizeof want, "Process %d: ", (int)pid);
         if (strncmp(out, want, strlen(want)) != 0)
-            ok = bad(why, "exit 0 but stdout is: %.200s", out);
+            ok = harness_why(why, WHY_MAX, "exit 0 but stdout is: %.200s", out);
     } else if (r.rc == 3 || r.rc == 6) {
         snprintf(want, sizeof want, "pytop: process %d: ", (int)pid);
         if (*out || strncmp(err, want, strlen(want)) != 0)
-            ok = bad(why, "exit %d; stdout: %.200s; stderr: %s", r.rc, out, err);
+            ok = harness_why(why, WHY_MAX, "exit %d; stdout: %.200s; stderr: %s", r.rc, out, err);
         *gone = r.rc == 3;
     } else {
-        ok = bad(why, "exit %d (-1: killed by a signal or hung); stderr: %s", r.rc, err);
+        ok = harness_why(why, WHY_MAX, "exit %d (-1: killed by a signal or hung); stderr: %s", r.rc, err);
     }
     result_free(&r);
     return ok;
@@ -384,13 +373,13 @@ static bool race_exit(const struct py_interp *py, const char *delay, char *why)
 {
     pid_t pid = start_vanish(py, delay);
     if (pid <= 0)
-        return bad(why, "vanish.py did not start");
+        return harness_why(why, WHY_MAX, "vanish.py did not start");
     bool gone = false, ok = true;
     long end = harness_now_ms() + WAIT_MS;
     while (ok && !gone && harness_now_ms() < end)
         ok = one_racing_run(pid, &gone, why);
     harness_stop_target(pid);
-    return ok && !gone ? bad(why, "the target never showed as gone") : ok;
+    return ok && !gone ? harness_why(why, WHY_MAX, "the target never showed as gone") : ok;
 }
 
 START_TEST(exits_while_read)

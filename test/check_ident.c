@@ -304,17 +304,7 @@ static pid_t run_pytop(pid_t target, const char *out, const char *folded)
     snprintf(pid, sizeof pid, "%d", (int)target);
     char *argv[] = {(char *)harness_pytop(), "-b", "--nonblocking", "-r", "200", "-d", "0.2",
                     "--window", "all", "--collapsed", (char *)folded, pid, NULL};
-    pid_t p = fork();
-    if (p == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int nul = open("/dev/null", O_RDWR);
-        dup2(nul, 0);
-        dup2(fd, 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return p;
+    return harness_spawn_bg(argv, out, NULL);
 }
 
 /* Wait for pytop to exit; its status, or -1 after PYTOP_END_MS (killed). */

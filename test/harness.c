@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -301,4 +302,33 @@ int main(void)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
+}
+
+pid_t harness_spawn_bg(char *const argv[], const char *outpath, const char *errpath)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* Check's handlers (a SIGTERM handler kills the process group) must
+     * not run in here before the exec */
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGCHLD};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+    if (getppid() != parent)
+        _exit(127);
+    int out = open(outpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644) : 2;
+    int nul = open("/dev/null", O_RDONLY);
+    if (out < 0 || err < 0 || nul < 0)
+        _exit(127);
+    dup2(out, 1);
+    dup2(err, 2);
+    dup2(nul, 0);
+    execvp(argv[0], argv);
+    _exit(127);
 }

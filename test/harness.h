@@ -61,6 +61,11 @@ int harness_run(char *const argv[], char **out, char **err, int timeout_s);
 pid_t harness_start_target(const char *python, char *const args[], int timeout_s);
 void harness_stop_target(pid_t pid);
 
+/* Run argv in the background with stdin from /dev/null, stdout to outpath
+ * and stderr to errpath (NULL: the test's own), killed if the test dies.
+ * Returns its pid (-1 if fork failed); the caller waits for it. */
+pid_t harness_spawn_bg(char *const argv[], const char *outpath, const char *errpath);
+
 /* CLOCK_MONOTONIC in milliseconds; sleep that resumes after signals. */
 long harness_now_ms(void);
 void harness_sleep_ms(long ms);
