@@ -74,10 +74,6 @@ void pt_walker_free(struct pt_walker *w)
     free(w->map);
     free(w->res);
     free(w->errs);
-    free(w->chain_bufs);
-    free(w->pieces);
-    for (size_t i = 0; i < PT_WALK_CHAINS; i++)
-        free(w->chains[i].addr);
     memset(w, 0, sizeof *w);
 }
 
@@ -185,75 +181,6 @@ static enum pt_err span_read(struct pt_walker *w, uint64_t fp, void *out, size_t
     return pt_mem_read(w->ctx.mem, fp, out, len);
 }
 
-/* <= 3.10: frames are heap objects. Read the chain the thread had last
- * time in one vectored read; most of it is usually still there. */
-static struct pt_framechain *chain_for(struct pt_walker *w, uint64_t tstate)
-{
-    struct pt_framechain *oldest = &w->chains[0];
-    for (size_t i = 0; i < PT_WALK_CHAINS; i++) {
-        if (w->chains[i].tstate == tstate)
-            return &w->chains[i];
-        if (w->chains[i].used < oldest->used)
-            oldest = &w->chains[i];
-    }
-    oldest->tstate = tstate;
-    oldest->n = 0;
-    return oldest;
-}
-
-static void chain_prefetch(struct pt_walker *w, struct pt_framechain *ch, size_t len)
-{
-    w->prefetched = 0;
-    size_t n = ch->n;
-    if (n == 0 || len > FRAME_BUF)
-        return;
-    if (n > w->chain_bufs_n) {
-        uint8_t *b = realloc(w->chain_bufs, n * FRAME_BUF);
-        struct pt_mem_piece *p = realloc(w->pieces, n * sizeof *p);
-        if (b)
-            w->chain_bufs = b;
-        if (p)
-            w->pieces = p;
-        if (!b || !p)
-            return;
-        w->chain_bufs_n = n;
-    }
-    for (size_t i = 0; i < n; i++)
-        w->pieces[i] = (struct pt_mem_piece){ch->addr[i], w->chain_bufs + i * FRAME_BUF, len};
-    w->prefetched = pt_mem_readv(w->ctx.mem, w->pieces, n);
-}
-
-static enum pt_err chain_read(struct pt_walker *w, size_t depth, uint64_t fp, void *out, size_t len)
-{
-    /* the same depth as last time is the likely match; else search. The
-     * pieces keep the prefetched addresses (the chain itself is being
-     * overwritten by this walk). */
-    for (size_t k = 0; k < w->prefetched; k++) {
-        size_t i = (depth + k) % w->prefetched;
-        if (w->pieces[i].addr == fp) {
-            memcpy(out, w->chain_bufs + i * FRAME_BUF, len);
-            return PT_OK;
-        }
-    }
-    return pt_mem_read(w->ctx.mem, fp, out, len);
-}
-
-static void chain_remember(struct pt_framechain *ch, size_t depth, uint64_t fp)
-{
-    if (depth >= PT_WALK_CHAIN_MAX)
-        return;
-    if (depth >= ch->cap) {
-        size_t cap = ch->cap ? ch->cap * 2 : 32;
-        uint64_t *a = realloc(ch->addr, cap * sizeof *a);
-        if (!a)
-            return;
-        ch->addr = a;
-        ch->cap = cap;
-    }
-    ch->addr[depth] = fp;
-    ch->next_n = depth + 1;
-}
-
 /* A frame met twice in one stack: the walk crossed memory the target
  * rewrote meanwhile, or a loop. Exact, unlike a cycle check (addrset.h). */
 static bool frame_repeats(struct pt_walker *w, uint64_t fp)
@@ -262,7 +189,7 @@ static bool frame_repeats(struct pt_walker *w, uint64_t fp)
 }
 
 /* <= 3.10: PyFrameObject chain through f_back. */
-static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t fp)
+static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
@@ -270,25 +197,20 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t tstate, uint64_t
     uint8_t buf[FRAME_BUF];
     if (len > sizeof buf)
         return PT_EINVAL;
-    struct pt_framechain *ch = chain_for(w, tstate);
-    ch->used = ++w->chain_clock;
-    chain_prefetch(w, ch, len);
-    ch->next_n = 0;
     enum pt_err err = PT_OK;
     for (size_t depth = 0; fp && err == PT_OK; fp = word(buf, L->frame_back), depth++) {
         if (depth >= PT_MAX_FRAMES || frame_repeats(w, fp) || !ptr_ok(t, fp)) {
             err = PT_EINVAL;
             break;
         }
-        if ((err = chain_read(w, depth, fp, buf, len)) != PT_OK)
+        /* the walk's snapshot holds last time's frames: usually no system call */
+        if ((err = pt_mem_read(w->ctx.mem, fp, buf, len)) != PT_OK)
             break;
-        chain_remember(ch, depth, fp);
         int64_t lasti = int32(buf, L->frame_lasti);
         if (t->ctx.facts->instr == PT_INSTR_LASTI_UNITS && lasti >= 0)
             lasti *= 2;
         err = push_raw(w, word(buf, L->frame_code), lasti, -1);
     }
-    ch->n = ch->next_n;
     return err;
 }
 
@@ -321,12 +243,12 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
 }
 
 /* All of one thread's frames into the sink. */
-static enum pt_err walk_frames(struct pt_walker *w, uint64_t tstate, uint64_t fp,
+static enum pt_err walk_frames(struct pt_walker *w, uint64_t fp,
                                const struct pt_walk_sink *sink)
 {
     w->nraw = 0;
     pt_addrset_clear(&w->frames_seen);
-    enum pt_err err = w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, tstate, fp)
+    enum pt_err err = w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp)
                                                                  : walk_iframes(w, fp);
     /* frames read before a failure are still reported, then the failure */
     enum pt_err emitted = emit_all(w, sink);
@@ -420,7 +342,7 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     if (err == PT_OK)
         err = pt_target_top_frame(t, w->ctx.mem, buf, &fp);
     if (err == PT_OK)
-        err = walk_frames(w, ts, fp, sink);
+        err = walk_frames(w, fp, sink);
     /* Read the top again, younger than every byte the walk used: from the
      * end of the walk's own vectored read when all of it came from there,
      * else live. */

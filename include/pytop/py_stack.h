@@ -63,16 +63,6 @@ struct pt_rawframe {
     int owner;     /* 3.11+ frame owner; -1 for <= 3.10 frame objects */
 };
 
-/* The frame addresses a thread had at its last walk (<= 3.10). */
-#define PT_WALK_CHAINS 64
-#define PT_WALK_CHAIN_MAX 1024
-struct pt_framechain {
-    uint64_t tstate;
-    uint64_t *addr;
-    size_t n, next_n, cap;
-    uint64_t used; /* walker clock of last use, for replacement */
-};
-
 struct pt_walker {
     const struct pt_target *t;
     /* Reads go through snap (one vectored read per walk of what the last
@@ -105,12 +95,6 @@ struct pt_walker {
     size_t span_len;
     /* the GIL state block of the last interpreter walked */
     uint64_t gil_interp, gil_addr;
-    /* <= 3.10: last walk's chains, prefetched in one vectored read */
-    struct pt_framechain chains[PT_WALK_CHAINS];
-    uint64_t chain_clock;
-    uint8_t *chain_bufs;
-    struct pt_mem_piece *pieces;
-    size_t chain_bufs_n, prefetched;
 };
 
 /* What the walk says about a thread before its frames. */
