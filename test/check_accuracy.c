@@ -64,16 +64,6 @@
 #define MIN_SHORT 20      /* samples a short run for --idle/--gil needs */
 #define ATTEMPTS 3        /* share measurements before a mismatch fails */
 
-static bool bad(char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool bad(char *why, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, WHY_MAX, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* One row of the final table. */
 struct row {
     double own, total;
@@ -99,37 +89,37 @@ static bool parse_table(const char *out, int which, struct final_table *t, char 
         if ((p == out || p[-1] == '\n') && (which < 0 || n++ <= which))
             last = p;
     if (!last || (which >= 0 && n <= which))
-        return bad(why, "no table %d in the output", which);
+        return harness_why(why, WHY_MAX, "no table %d in the output", which);
     const char *l2 = strchr(last, '\n');
     const char *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
     const char *py = strstr(last, ") - Python ");
     if (!l2 || !l3 || !py || py > l2)
-        return bad(why, "the final table's header is cut short");
+        return harness_why(why, WHY_MAX, "the final table's header is cut short");
     if (sscanf(py, ") - Python %63s", t->version) != 1 ||
         sscanf(l2 + 1, "mode %63[^,],", t->mode) != 1)
-        return bad(why, "the final table's header does not parse");
+        return harness_why(why, WHY_MAX, "the final table's header does not parse");
     const char *w = strstr(l3 + 1, "), sort ");
     const char *ws = strstr(l3 + 1, ", window ");
     const char *id = strstr(l3 + 1, ", idle ");
     const char *gl = strstr(l3 + 1, ", gil-only ");
     if (!w || !ws || !id || !gl)
-        return bad(why, "header line 3 does not parse");
+        return harness_why(why, WHY_MAX, "header line 3 does not parse");
     const char *cnt = w;
     while (cnt > ws && cnt[-1] != ',')
         cnt--;
     if (sscanf(cnt, " %llu samples)", &t->wsamples) != 1 || sscanf(id, ", idle %7[a-z]", t->idle) != 1 ||
         sscanf(gl, ", gil-only %7[a-z]", t->gil_only) != 1)
-        return bad(why, "header line 3 does not parse");
+        return harness_why(why, WHY_MAX, "header line 3 does not parse");
     const char *titles = strstr(l3, "\n%Own %Total OwnTime TotalTime Function\n");
     if (!titles)
-        return bad(why, "no titles line in the final table");
+        return harness_why(why, WHY_MAX, "no titles line in the final table");
     const char *p = strchr(titles + 1, '\n') + 1;
     while (*p && *p != '\n') {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         char line[2048];
         if (len >= sizeof line || len < 32 || p[6] != ' ' || p[13] != ' ' || p[29] != ' ' || p[30] != ' ')
-            return bad(why, "row does not have the fixed columns: %.*s", (int)len, p);
+            return harness_why(why, WHY_MAX, "row does not have the fixed columns: %.*s", (int)len, p);
         memcpy(line, p, len);
         line[len] = '\0';
         struct row r;
@@ -137,12 +127,12 @@ static bool parse_table(const char *out, int which, struct final_table *t, char 
         for (const char *q = strstr(text, " ("); q; q = strstr(q + 1, " ("))
             open = q;
         if (sscanf(line, "%lf %lf", &r.own, &r.total) != 2 || !open || line[len - 1] != ')')
-            return bad(why, "row does not parse: %s", line);
+            return harness_why(why, WHY_MAX, "row does not parse: %s", line);
         snprintf(r.name, sizeof r.name, "%.*s", (int)(open - text), text);
         snprintf(r.file, sizeof r.file, "%.*s", (int)(line + len - 1 - (open + 2)), open + 2);
         struct row *nr = realloc(t->rows, (t->n + 1) * sizeof *nr);
         if (!nr)
-            return bad(why, "out of memory");
+            return harness_why(why, WHY_MAX, "out of memory");
         t->rows = nr;
         t->rows[t->n++] = r;
         p += len + (nl != NULL);
@@ -170,7 +160,7 @@ static bool interp_version(const struct py_interp *py, char *ver, size_t cap, ch
     if (ok)
         snprintf(ver, cap, "%s", out);
     free(out);
-    return ok ? true : bad(why, "could not ask the interpreter its version");
+    return ok ? true : harness_why(why, WHY_MAX, "could not ask the interpreter its version");
 }
 
 static pid_t start_target(const struct py_interp *py, const char *counters)
@@ -247,7 +237,7 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
                     "-t", "3.25", pidarg, NULL};
     pid_t p = harness_spawn_bg(argv, out, err);
     if (p < 0)
-        return bad(why, "fork failed");
+        return harness_why(why, WHY_MAX, "fork failed");
     double a[3] = {0}, b[3] = {0};
     int first = -1, last = -1, status = 0;
     bool ok = true, ended = false;
@@ -258,7 +248,7 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
         if (n > 0 && n - 1 > last) {
             bool at_first = first < 0;
             if (!read_counters(counters, at_first ? a : b))
-                ok = bad(why, "cannot read the target's counters %s", counters);
+                ok = harness_why(why, WHY_MAX, "cannot read the target's counters %s", counters);
             if (at_first)
                 first = n - 1;
             last = n - 1;
@@ -268,23 +258,23 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
         if (harness_now_ms() > deadline) {
             kill(p, SIGKILL);
             waitpid(p, &status, 0);
-            ok = bad(why, "pytop -t 3.25 did not exit");
+            ok = harness_why(why, WHY_MAX, "pytop -t 3.25 did not exit");
         }
         harness_sleep_ms(2);
     }
     if (!ended && ok)
-        ok = bad(why, "pytop did not end");
+        ok = harness_why(why, WHY_MAX, "pytop did not end");
     char *text = harness_read_file(out), *etext = harness_read_file(err);
     if (ok && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-        ok = bad(why, "pytop ended with status %#x: %s", status, etext ? etext : "");
+        ok = harness_why(why, WHY_MAX, "pytop ended with status %#x: %s", status, etext ? etext : "");
     struct final_table t1 = {0};
     if (ok && (first < 0 || last <= first))
-        ok = bad(why, "tables seen: first %d, last %d", first, last);
+        ok = harness_why(why, WHY_MAX, "tables seen: first %d, last %d", first, last);
     if (ok)
         ok = parse_table(text ? text : "", first, &t1, why) && parse_table(text ? text : "", last, t, why);
     *wint = ok && t->wsamples > t1.wsamples ? t->wsamples - t1.wsamples : 0;
     if (ok && *wint < MIN_SAMPLES)
-        ok = bad(why, "only %llu samples between the first and the last table", *wint);
+        ok = harness_why(why, WHY_MAX, "only %llu samples between the first and the last table", *wint);
     for (int k = 0; ok && k < 3; k++)
         count[k] = own_count(t, burns[k]) - own_count(&t1, burns[k]);
     free(t1.rows);
@@ -294,7 +284,7 @@ static bool main_run(pid_t pid, const char *dir, const char *counters, struct fi
     for (int k = 0; ok && k < 3; k++)
         truth[k] = sum > 0 ? truth[k] * 100.0 / sum : 0;
     if (ok && !(sum > 1.0))
-        ok = bad(why, "the target spent %.3f s in the three during a 3 s window", sum);
+        ok = harness_why(why, WHY_MAX, "the target spent %.3f s in the three during a 3 s window", sum);
     if (!ok)
         fprintf(stderr, "---- pytop output ----\n%s---- stderr ----\n%s----\n", text ? text : "",
                 etext ? etext : "");
@@ -331,9 +321,9 @@ static bool run(pid_t pid, const char *secs, const char *extra1, const char *ext
         out = err = NULL;
         int rc = harness_run(argv, &out, &err, RUN_TIMEOUT_S);
         ok = rc == 0 ? parse_table(out ? out : "", -1, t, why)
-                     : bad(why, "pytop exited with %d: %s", rc, err ? err : "");
+                     : harness_why(why, WHY_MAX, "pytop exited with %d: %s", rc, err ? err : "");
         if (ok && t->wsamples < min_samples)
-            ok = bad(why, "only %llu samples in the window", t->wsamples);
+            ok = harness_why(why, WHY_MAX, "only %llu samples in the window", t->wsamples);
         else
             break;
         printf("accuracy: attempt %d of %d: %s\n", attempt, ATTEMPTS, why);
@@ -365,12 +355,12 @@ static bool check_shares(const struct final_table *t, const double count[3], uns
     if (sum < (double)wint * MIN_IN_THREE / 100.0) {
         /* a starved, slow (sanitizer) run can miss the burners' time: measure again */
         *mismatch = true;
-        return bad(why, "the three burners hold %.0f of %llu samples, below %.0f%%", sum, wint,
+        return harness_why(why, WHY_MAX, "the three burners hold %.0f of %llu samples, below %.0f%%", sum, wint,
                    MIN_IN_THREE);
     }
     for (int k = 0; k < 3; k++)
         if (share[k] < truth[k] - TOLERANCE_PP || share[k] > truth[k] + TOLERANCE_PP)
-            return *mismatch = true, bad(why,
+            return *mismatch = true, harness_why(why, WHY_MAX,
                        "%s: %.1f%% of the three, the target measured %.1f%% (+- %.0f allowed); "
                        "pytop %.1f/%.1f/%.1f of %.0f samples, target %.1f/%.1f/%.1f",
                        burns[k], share[k], truth[k], TOLERANCE_PP, share[0], share[1], share[2],
@@ -383,29 +373,14 @@ static bool check_shares(const struct final_table *t, const double count[3], uns
     }
     const struct row *d = find(t, "driver");
     if (!d)
-        return bad(why, "driver (the common caller) is not in the table");
+        return harness_why(why, WHY_MAX, "driver (the common caller) is not in the table");
     /* total = the callees' own + its own, each shown to 0.05 */
     if (d->total < own3 - 0.2 || d->total > own3 + d->own + 0.25)
-        return bad(why, "driver: %%Total %.1f, the burners' %%Own add up to %.1f (driver's own %.1f)",
+        return harness_why(why, WHY_MAX, "driver: %%Total %.1f, the burners' %%Own add up to %.1f (driver's own %.1f)",
                    d->total, own3, d->own);
     if (find(t, "idle_sleeper"))
-        return bad(why, "idle_sleeper shows without --idle");
+        return harness_why(why, WHY_MAX, "idle_sleeper shows without --idle");
     return true;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char p[PATH_MAX];
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
-            (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < sizeof p)
-            unlink(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
 }
 
 static bool accuracy(const struct py_interp *py, const char *dir, double share[3], double truth[3],
@@ -419,7 +394,7 @@ static bool accuracy(const struct py_interp *py, const char *dir, double share[3
     snprintf(counters, sizeof counters, "%s/counters", dir);
     pid_t pid = start_target(py, counters);
     if (pid <= 0)
-        return bad(why, "acc_burn.py did not print READY within %d s", START_TIMEOUT_S);
+        return harness_why(why, WHY_MAX, "acc_burn.py did not print READY within %d s", START_TIMEOUT_S);
     struct final_table t = {0};
     bool ok = false;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -428,9 +403,9 @@ static bool accuracy(const struct py_interp *py, const char *dir, double share[3
         unsigned long long wint = 0;
         ok = main_run(pid, dir, counters, &t, count, &wint, truth, why);
         if (ok && strcmp(t.version, version) != 0)
-            ok = bad(why, "header says Python %s, the interpreter is %s", t.version, version);
+            ok = harness_why(why, WHY_MAX, "header says Python %s, the interpreter is %s", t.version, version);
         if (ok && strcmp(t.mode, mode) != 0)
-            ok = bad(why, "mode \"%s\", expected \"%s\"", t.mode, mode);
+            ok = harness_why(why, WHY_MAX, "mode \"%s\", expected \"%s\"", t.mode, mode);
         if (ok)
             ok = check_shares(&t, count, wint, truth, share, &mismatch, why);
         free(t.rows);
@@ -446,11 +421,11 @@ static bool accuracy(const struct py_interp *py, const char *dir, double share[3
     if (ok)
         ok = run(pid, "0.7", "--idle", NULL, MIN_SHORT, &t, why);
     if (ok && strcmp(t.idle, "yes") != 0)
-        ok = bad(why, "--idle: header says idle %s", t.idle);
+        ok = harness_why(why, WHY_MAX, "--idle: header says idle %s", t.idle);
     if (ok && !find(&t, "idle_sleeper"))
-        ok = bad(why, "--idle: idle_sleeper is not in the table");
+        ok = harness_why(why, WHY_MAX, "--idle: idle_sleeper is not in the table");
     if (ok && !any_burner(&t))
-        ok = bad(why, "--idle: none of the burners is in the table");
+        ok = harness_why(why, WHY_MAX, "--idle: none of the burners is in the table");
     free(t.rows);
     t.rows = NULL;
 
@@ -459,13 +434,13 @@ static bool accuracy(const struct py_interp *py, const char *dir, double share[3
     if (ok)
         ok = run(pid, "0.7", "--gil", "--idle", MIN_SHORT, &t, why);
     if (ok && (strcmp(t.gil_only, "yes") != 0 || strcmp(t.idle, "yes") != 0))
-        ok = bad(why, "--gil --idle: header says gil-only %s, idle %s", t.gil_only, t.idle);
+        ok = harness_why(why, WHY_MAX, "--gil --idle: header says gil-only %s, idle %s", t.gil_only, t.idle);
     if (ok && !any_burner(&t))
-        ok = bad(why, "--gil: none of the burners (the GIL holder's) is in the table");
+        ok = harness_why(why, WHY_MAX, "--gil: none of the burners (the GIL holder's) is in the table");
     for (size_t i = 0; ok && i < t.n; i++) {
         bool threading = strstr(t.rows[i].file, "/threading.py:") != NULL;
         if (strcmp(t.rows[i].name, "idle_sleeper") == 0 || threading)
-            ok = bad(why, "--gil: %s (%s) of the sleeping thread shows", t.rows[i].name, t.rows[i].file);
+            ok = harness_why(why, WHY_MAX, "--gil: %s (%s) of the sleeping thread shows", t.rows[i].name, t.rows[i].file);
     }
     free(t.rows);
     t.rows = NULL;
@@ -485,8 +460,8 @@ START_TEST(accuracy_shares)
     }
     char why[WHY_MAX] = "", dir[64] = "/tmp/pytop-acc-XXXXXX";
     double share[3] = {0, 0, 0}, truth[3] = {0, 0, 0};
-    bool ok = mkdtemp(dir) ? accuracy(py, dir, share, truth, why) : bad(why, "mkdtemp failed");
-    remove_dir(dir);
+    bool ok = mkdtemp(dir) ? accuracy(py, dir, share, truth, why) : harness_why(why, WHY_MAX, "mkdtemp failed");
+    harness_remove_dir(dir);
     if (ok)
         printf("accuracy: %-16s pytop %4.1f/%4.1f/%4.1f  target %4.1f/%4.1f/%4.1f (burn60/30/10 %%)\n",
                py->label, share[0], share[1], share[2], truth[0], truth[1], truth[2]);

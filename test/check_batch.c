@@ -83,23 +83,6 @@ static bool make_dir(char *dir, size_t cap)
     return mkdtemp(dir) != NULL;
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char p[PATH_MAX];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Names in dir that start with ".": pytop's temporary files left behind. */
 static bool no_temp_files(const char *dir, char *why)
 {
@@ -927,7 +910,7 @@ static void work_stop(struct work *w)
     free(w->cmdline);
     w->cmdline = NULL;
     if (w->dir[0])
-        remove_dir(w->dir);
+        harness_remove_dir(w->dir);
 }
 
 static struct expect work_expect(const struct work *w)
@@ -1746,7 +1729,7 @@ START_TEST(batch_launch)
         dump("launch", out, err);
     output_free(&o);
     free(out), free(err);
-    remove_dir(dir);
+    harness_remove_dir(dir);
     ck_assert_msg(ok, "%s: %s", py->label, why);
 }
 END_TEST
@@ -1809,7 +1792,7 @@ START_TEST(batch_launch_errors)
         ok = harness_why(why, WHY_MAX, "the non-Python child 'sleep %s' was left running after pytop exited",
                  left2 > 0 ? long_arg : short_arg);
     free(err1), free(err2), free(out1), free(out2);
-    remove_dir(dir);
+    harness_remove_dir(dir);
     ck_assert_msg(ok, "%s", why);
 }
 END_TEST

@@ -734,21 +734,6 @@ END_TEST
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[1024];
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 /* The path the status line names after "written to ". */
 static const char *written_path(const struct ui_state *u)
 {
@@ -800,7 +785,7 @@ START_TEST(dump_writes_new_files_only)
                   f.u.status);
     pt_sb_free(&path);
     pt_sb_free(&why);
-    remove_dir(dir);
+    harness_remove_dir(dir);
     ufx_free(&f);
 }
 END_TEST
@@ -824,7 +809,7 @@ START_TEST(flame_graph_of_a_drill_view)
     ck_assert_msg(strstr(svg, "95 samples") && strstr(svg, "stacks through handle"), "subtitle");
     ck_assert(strstr(svg, "tiny") == NULL); /* not through handle */
     free(svg);
-    remove_dir(dir);
+    harness_remove_dir(dir);
     ufx_free(&f);
 }
 END_TEST

@@ -90,7 +90,6 @@ static void kill_server(void)
     unlink(sock);
 }
 
-static void remove_dir(const char *dir);
 
 /* The dump directory of test k (fixed, so that the runner can remove it). */
 static void test_dir(int k, char *buf, size_t cap)
@@ -105,7 +104,7 @@ static void kill_servers(void)
         use_server(k);
         kill_server();
         test_dir(k, dir, sizeof dir);
-        remove_dir(dir);
+        harness_remove_dir(dir);
     }
 }
 
@@ -344,7 +343,7 @@ static bool run_init(struct run *r, int server_k)
         return false;
     }
     test_dir(server_k, r->dir, sizeof r->dir);
-    remove_dir(r->dir);
+    harness_remove_dir(r->dir);
     ck_assert_msg(mkdir(r->dir, 0700) == 0, "mkdir %s: %s", r->dir, strerror(errno));
     use_server(server_k);
     kill_server();
@@ -369,26 +368,11 @@ static void start_pane(const char *cmd)
     DO("new-session", "-d", "-s", "main", "-x", x, "-y", y, line);
 }
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[512];
-    while (d && (e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 static void run_end(struct run *r)
 {
     kill_server();
     harness_stop_target(r->target);
-    remove_dir(r->dir);
+    harness_remove_dir(r->dir);
 }
 
 /* The terminal is back to the shell: pytop printed its status, the alternate screen is off. */

@@ -3,7 +3,9 @@
 
 #include "pytop/util.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -331,4 +333,20 @@ pid_t harness_spawn_bg(char *const argv[], const char *outpath, const char *errp
     dup2(nul, 0);
     execvp(argv[0], argv);
     _exit(127);
+}
+
+void harness_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char p[PATH_MAX];
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < sizeof p)
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
 }

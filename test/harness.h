@@ -75,6 +75,8 @@ char *harness_read_file(const char *path);
 /* Format why (cap bytes) and return false: for checks that note why they
  * failed, clean up (stop targets, remove files), and only then assert. */
 bool harness_why(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Remove dir and the files in it (one level: the tests' scratch dirs). */
+void harness_remove_dir(const char *dir);
 /* Copy the file from to to (created or truncated), then give it mode. */
 bool harness_copy_file(const char *from, const char *to, unsigned mode);
 
