@@ -13,7 +13,7 @@ size_t pt_layout_ts_span(const struct pt_layout *L)
 {
     const int32_t used[] = {L->ts_prev,    L->ts_next,          L->ts_interp,
                             L->ts_frame,   L->ts_cframe,        L->ts_current_frame,
-                            L->ts_thread_id, L->ts_native_thread_id};
+                            L->ts_thread_id, L->ts_native_thread_id, L->ts_recursion_depth};
     int32_t max = 0;
     for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
         if (used[i] > max)

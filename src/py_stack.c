@@ -314,13 +314,31 @@ static pid_t thread_ns_tid(const struct pt_walker *w, const uint8_t *ts)
     return tid > 0 ? tid : 0;
 }
 
+/* <= 3.10 counts every frame it evaluates in the thread's recursion
+ * depth (and a few C calls too), and pushes or pops a frame one step
+ * apart from the count: a chain longer than depth + 1 at both ends of
+ * the walk was pieced together from two stacks. Frames freed and reused
+ * while the walk crossed them make such chains, deeper than the thread
+ * ever was and without a repeated address. */
+static bool depth_plausible(const struct pt_walker *w, const uint8_t *ts_before,
+                            const uint8_t *ts_after)
+{
+    int32_t off = w->t->ctx.lay.ts_recursion_depth;
+    if (off == PT_NOFIELD)
+        return true;
+    int32_t depth = int32(ts_before, off);
+    if (ts_after && int32(ts_after, off) > depth)
+        depth = int32(ts_after, off);
+    return depth >= 0 && w->nraw <= (size_t)depth + 1;
+}
+
 /* One thread state: PT_EINVAL/read errors mean the list itself is broken. */
 static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
                                const struct pt_walk_sink *sink, uint64_t *next)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
-    uint8_t buf[TS_BUF];
+    uint8_t buf[TS_BUF], after_buf[TS_BUF];
     size_t len = pt_layout_ts_span(L);
     if (len > sizeof buf)
         return PT_EINVAL;
@@ -348,9 +366,11 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
      * else live. */
     const struct pt_mem *after = w->snap.st.misses == misses ? &w->snap.tail : &t->mem;
     if (err == PT_OK && w->verify_top &&
-        (pt_mem_read(after, ts, buf, len) != PT_OK ||
-         pt_target_top_frame(t, after, buf, &fp_after) != PT_OK || fp_after != fp))
+        (pt_mem_read(after, ts, after_buf, len) != PT_OK ||
+         pt_target_top_frame(t, after, after_buf, &fp_after) != PT_OK || fp_after != fp))
         err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
+    if (err == PT_OK && !depth_plausible(w, buf, w->verify_top ? after_buf : NULL))
+        err = PT_EINVAL;
     sink->thread_end(sink->arg, err);
     return err == PT_ENOMEM ? err : PT_OK;
 }

@@ -11,7 +11,9 @@
  * root, no loop) or on every read (a loop). Both must leave that
  * thread PT_EINVAL, while the same walk without the lie reads the stack
  * whole. A <= 3.10 interpreter (frame objects) and a 3.11+ one
- * (interpreter frames) each, when present.
+ * (interpreter frames) each, when present. Last, a <= 3.10 chain spliced
+ * onto another thread's: no repeat, but deeper than its thread's
+ * recursion depth, so invalid too.
  */
 #include "harness.h"
 
@@ -100,15 +102,17 @@ static uint64_t u64(const struct pt_target *t, uint64_t addr)
     return pt_mem_read_u64(&t->mem, addr, &v) == PT_OK ? v : 0;
 }
 
-/* The thread state with the longest frame chain, and that chain. */
-static size_t longest_chain(const struct pt_target *t, uint64_t *tstate, uint64_t *chain, size_t cap)
+/* The thread state with the longest (or the shortest non-empty) frame
+ * chain, and that chain. */
+static size_t pick_chain(const struct pt_target *t, bool longest, uint64_t *tstate,
+                         uint64_t *chain, size_t cap)
 {
     const struct pt_layout *L = &t->ctx.lay;
     bool objs = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
     int32_t link = objs ? L->frame_back : L->iframe_previous;
     uint64_t interp = 0;
     ck_assert_int_eq(pt_target_first_interp(t, &t->mem, &interp), PT_OK);
-    size_t best = 0;
+    size_t best = longest ? 0 : SIZE_MAX;
     uint64_t frames[4096];
     for (uint64_t ts = u64(t, interp + (uint64_t)L->interp_threads_head); ts;
          ts = u64(t, ts + (uint64_t)L->ts_next)) {
@@ -119,13 +123,13 @@ static size_t longest_chain(const struct pt_target *t, uint64_t *tstate, uint64_
         size_t n = 0;
         for (; fp && n < 4096; fp = u64(t, fp + (uint64_t)link))
             frames[n++] = fp;
-        if (n > best && n <= cap) {
+        if (n && n <= cap && (longest ? n > best : n < best)) {
             best = n;
             *tstate = ts;
             memcpy(chain, frames, n * sizeof *chain);
         }
     }
-    return best;
+    return best == SIZE_MAX ? 0 : best;
 }
 
 /* Walk every thread; the error and frame count of the thread at tstate. */
@@ -146,26 +150,34 @@ static enum pt_err walk_thread_of(struct pt_target *t, uint64_t tstate, size_t *
     return err;
 }
 
+/* stacks.py started under py and attached; its pid. */
+static pid_t attach_stacks(const struct py_interp *py, struct pt_target *t)
+{
+    char script[PATH_MAX];
+    snprintf(script, sizeof script, "%s/test/targets/stacks.py", harness_root());
+    char *args[] = {script, NULL};
+    pid_t pid = harness_start_target(py->path, args, 30);
+    ck_assert_msg(pid > 0, "%s: stacks.py did not start", py->label);
+    struct pt_sb why;
+    pt_sb_init(&why);
+    enum pt_err err = pt_target_attach(pid, t, &why);
+    ck_assert_msg(err == PT_OK, "%s: attach: %s %s", py->label, pt_err_name(err), why.s ? why.s : "");
+    pt_sb_free(&why);
+    return pid;
+}
+
 static void torn_on(const struct py_interp *py, const char *kind)
 {
     if (!py) {
         printf("torn: skipped the %s interpreter test (none installed)\n", kind);
         return;
     }
-    char script[PATH_MAX];
-    snprintf(script, sizeof script, "%s/test/targets/stacks.py", harness_root());
-    char *args[] = {script, NULL};
-    pid_t pid = harness_start_target(py->path, args, 30);
-    ck_assert_msg(pid > 0, "%s: stacks.py did not start", py->label);
     struct pt_target t;
-    struct pt_sb why;
-    pt_sb_init(&why);
-    enum pt_err err = pt_target_attach(pid, &t, &why);
-    ck_assert_msg(err == PT_OK, "%s: attach: %s %s", py->label, pt_err_name(err), why.s ? why.s : "");
-    pt_sb_free(&why);
+    pid_t pid = attach_stacks(py, &t);
+    enum pt_err err;
 
     uint64_t tstate = 0, chain[4096];
-    size_t n = longest_chain(&t, &tstate, chain, 4096);
+    size_t n = pick_chain(&t, true, &tstate, chain, 4096);
     ck_assert_msg(n >= 1000, "%s: the deep thread has %zu frames", py->label, n);
     size_t whole = 0;
     ck_assert_int_eq(walk_thread_of(&t, tstate, &whole), PT_OK);
@@ -191,10 +203,49 @@ static void torn_on(const struct py_interp *py, const char *kind)
     harness_stop_target(pid);
 }
 
+/* <= 3.10: a shallow thread's root frame linked on to the top of the deep
+ * thread's 1,200 frames. No frame repeats, yet the chain is far deeper
+ * than the shallow thread's recursion depth: frames freed and reused while
+ * a walk crosses them make exactly such chains, and they must not count.
+ * (3.11+ frames live in each thread's own data stack, read in one piece.) */
+static void spliced_on(const struct py_interp *py)
+{
+    if (!py) {
+        printf("torn: skipped the spliced-chain test (no <= 3.10 interpreter installed)\n");
+        return;
+    }
+    struct pt_target t;
+    pid_t pid = attach_stacks(py, &t);
+    enum pt_err err;
+
+    static uint64_t deep[4096], shallow[4096];
+    uint64_t deep_ts = 0, shallow_ts = 0;
+    size_t nd = pick_chain(&t, true, &deep_ts, deep, 4096);
+    size_t ns = pick_chain(&t, false, &shallow_ts, shallow, 4096);
+    ck_assert_msg(nd >= 1000 && ns > 0 && ns < 100, "%s: chains of %zu and %zu frames", py->label, nd, ns);
+    size_t got = 0;
+    ck_assert_int_eq(walk_thread_of(&t, shallow_ts, &got), PT_OK);
+    ck_assert_uint_eq(got, ns);
+
+    struct liar liar = {.inner = t.mem, .at = shallow[ns - 1] + (uint64_t)t.ctx.lay.frame_back,
+                        .value = deep[0], .always = true};
+    t.mem = (struct pt_mem){liar_read, NULL, &liar};
+    err = walk_thread_of(&t, shallow_ts, &got);
+    ck_assert_msg(liar.lies > 0, "%s: the root frame's link was never read", py->label);
+    ck_assert_msg(err == PT_EINVAL, "%s: %zu + %zu spliced frames gave %s with %zu frames", py->label,
+                  ns, nd, pt_err_name(err), got);
+    t.mem = liar.inner;
+    pt_target_detach(&t);
+    harness_stop_target(pid);
+}
+
 START_TEST(torn_frameobjs) { torn_on(pick(false), "<= 3.10"); }
 END_TEST
 
 START_TEST(torn_iframes) { torn_on(pick(true), "3.11+"); }
+END_TEST
+
+START_TEST(spliced_frameobjs) { spliced_on(pick(false)); }
 END_TEST
 
 Suite *suite_torn(void)
@@ -208,6 +259,7 @@ Suite *suite_torn(void)
     tcase_set_timeout(live, 60);
     tcase_add_test(live, torn_frameobjs);
     tcase_add_test(live, torn_iframes);
+    tcase_add_test(live, spliced_frameobjs);
     suite_add_tcase(s, live);
     return s;
 }

@@ -38,6 +38,7 @@
     X(ts_native_thread_id)          X(ts_status)                              \
     X(ts_holds_gil)                 X(ts_state)                               \
     X(ts_datastack_chunk)           X(ts_size)                                \
+    X(ts_recursion_depth)                                                     \
     /* PyFrameObject (<= 3.10: the chain itself) */                           \
     X(frame_back)                   X(frame_code)                             \
     X(frame_lasti)                  X(frame_localsplus)                       \
