@@ -8,6 +8,7 @@
 
 #include "pytop/agg_state.h"
 #include "pytop/aggregate.h"
+#include "pytop/util.h"
 
 #define NS_PER_S 1e9
 #define US_PER_S 1e6
@@ -450,13 +451,34 @@ static size_t utf8_whole(const char *s, size_t len)
     return len - (j - 1) < need ? j - 1 : len;
 }
 
+/* Whether none of 8 bytes can be below 0x20 or 0x7f. A "maybe" (a borrow
+ * can raise one) only sends those bytes to the exact check. */
+static bool word_printable(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t del = x ^ (ones * 0x7f);
+    return ((((x - ones * 0x20) & ~x) | ((del - ones) & ~del)) & highs) == 0;
+}
+
+/* Names almost never hold control characters: look 8 bytes at a time. */
 static void text_finish(struct text *t)
 {
     if (t->cut)
         t->len = utf8_whole(t->buf, t->len);
-    for (size_t i = 0; i < t->len; i++)
-        if ((unsigned char)t->buf[i] < 0x20 || t->buf[i] == 0x7f)
-            t->buf[i] = '?';
+    for (size_t i = 0; i < t->len;) {
+        uint64_t w;
+        if (t->len - i >= sizeof w) {
+            memcpy(&w, t->buf + i, sizeof w);
+            if (word_printable(w)) {
+                i += sizeof w;
+                continue;
+            }
+        }
+        size_t end = t->len - i >= sizeof w ? i + sizeof w : t->len;
+        for (; i < end; i++)
+            if ((unsigned char)t->buf[i] < 0x20 || t->buf[i] == 0x7f)
+                t->buf[i] = '?';
+    }
     t->buf[t->len] = '\0';
 }
 
@@ -486,12 +508,24 @@ static void key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key,
     text_add(t, ")", 1);
 }
 
+void pt_agg_key_prefetch(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, int stage)
+{
+    if ((unsigned)mode >= PT_KEY_COUNT || key >= a->mode[mode].keys.n)
+        return;
+    const struct pt_idmap *keys = &a->mode[mode].keys;
+    if (stage == 0)
+        PT_PREFETCH(&keys->keys[key]);
+    else
+        pt_intern_str_prefetch(a->in, pt_agg_key_name(keys, key), stage > 1);
+}
+
 /* By hand rather than snprintf: a full dump formats every key. */
-void pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, char *buf, size_t cap)
+size_t pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, char *buf, size_t cap)
 {
     if (cap == 0)
-        return;
+        return 0;
     struct text t = {buf, 0, cap, false};
     key_text(a, mode, key, &t);
     text_finish(&t);
+    return t.len;
 }

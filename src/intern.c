@@ -1,6 +1,8 @@
 /* intern — append-only, lock-free-readable tables of strings and frames. */
 #include "pytop/intern.h"
 
+#include "pytop/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +227,14 @@ const char *pt_intern_str(const struct pt_intern *in, uint32_t id)
     if (id >= pt_intern_nstrings(in))
         return "?";
     return *(const char **)chunked_at(&in->strings, id);
+}
+
+void pt_intern_str_prefetch(const struct pt_intern *in, uint32_t id, bool bytes)
+{
+    if (id >= pt_intern_nstrings(in))
+        return;
+    const char **slot = chunked_at(&in->strings, id);
+    PT_PREFETCH(bytes ? (const void *)*slot : (const void *)slot);
 }
 
 const struct pt_frameinfo *pt_intern_frameinfo(const struct pt_intern *in, uint32_t id)

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #define KEY_TEXT_MAX 4096
+#define ROW_BYTES_GUESS 96 /* a row line is ~85 bytes in a typical table; more only costs address space */
+#define PREFETCH_ROWS 8 /* rows between the stages of pt_agg_key_prefetch */
 #define DURATION_MAX 1e15 /* far beyond any run; keeps the integer casts defined */
 
 /* ---- numbers, by hand: a full dump formats every row -------------------- */
@@ -207,7 +209,7 @@ static void add_titles(struct pt_sb *out)
     }
 }
 
-void pt_report_row_prefix(const struct pt_row *r, char *buf)
+size_t pt_report_row_prefix(const struct pt_row *r, char *buf)
 {
     char own[32], total[32];
     pt_report_duration(r->own_s, own, sizeof own);
@@ -222,9 +224,10 @@ void pt_report_row_prefix(const struct pt_row *r, char *buf)
     buf[n++] = ' ';
     buf[n++] = ' ';
     buf[n] = '\0';
+    return n;
 }
 
-void pt_report_link_prefix(double pct, uint64_t count, char *buf)
+size_t pt_report_link_prefix(double pct, uint64_t count, char *buf)
 {
     char digits[24];
     size_t n = put_pct(buf, pct);
@@ -234,36 +237,35 @@ void pt_report_link_prefix(double pct, uint64_t count, char *buf)
     buf[n++] = ' ';
     buf[n++] = ' ';
     buf[n] = '\0';
+    return n;
 }
 
-/* prefix, then the key's text, then a newline. */
-static void add_line(const struct pt_agg *a, enum pt_keymode mode, const char *prefix, uint32_t key,
-                     struct pt_sb *out)
+/* prefix, then the key's text, then a newline: written in place, as a
+ * full dump writes every row. */
+static void add_line(const struct pt_agg *a, enum pt_keymode mode, const char *prefix, size_t plen,
+                     uint32_t key, struct pt_sb *out)
 {
-    char line[KEY_TEXT_MAX + PT_REPORT_PREFIX_MAX + 2];
-    size_t n = strlen(prefix);
-    memcpy(line, prefix, n);
-    pt_agg_key_text(a, mode, key, line + n, KEY_TEXT_MAX);
-    n += strlen(line + n);
-    line[n++] = '\n';
-    pt_sb_add(out, line, n);
+    char *p = pt_sb_room(out, plen + KEY_TEXT_MAX + 1);
+    if (!p)
+        return;
+    memcpy(p, prefix, plen);
+    size_t n = plen + pt_agg_key_text(a, mode, key, p + plen, KEY_TEXT_MAX);
+    p[n++] = '\n';
+    pt_sb_commit(out, n);
 }
 
 static void add_row(const struct pt_agg *a, enum pt_keymode mode, const struct pt_row *r, struct pt_sb *out)
 {
     char prefix[PT_REPORT_PREFIX_MAX];
-    pt_report_row_prefix(r, prefix);
-    add_line(a, mode, prefix, r->key, out);
+    add_line(a, mode, prefix, pt_report_row_prefix(r, prefix), r->key, out);
 }
 
 static void add_links(const struct pt_agg *a, enum pt_keymode mode, const struct pt_drill_link *l, size_t n,
                       struct pt_sb *out)
 {
     char prefix[PT_REPORT_PREFIX_MAX];
-    for (size_t i = 0; i < n; i++) {
-        pt_report_link_prefix(l[i].pct, l[i].count, prefix);
-        add_line(a, mode, prefix, l[i].key, out);
-    }
+    for (size_t i = 0; i < n; i++)
+        add_line(a, mode, prefix, pt_report_link_prefix(l[i].pct, l[i].count, prefix), l[i].key, out);
 }
 
 /* The drill view: the function's row, its callers, then (self) and its callees. */
@@ -293,6 +295,13 @@ void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a, co
         add_drill(a, v->mode, h->drill, out);
         return;
     }
-    for (size_t i = 0; i < t->n; i++)
+    /* one allocation for the whole table, not a copy at every doubling */
+    pt_sb_room(out, t->n * ROW_BYTES_GUESS);
+    /* rows come in sort order, their keys' data scattered in memory */
+    for (size_t i = 0; i < t->n; i++) {
+        for (int stage = 0; stage < 3; stage++)
+            if (i + (size_t)(3 - stage) * PREFETCH_ROWS < t->n)
+                pt_agg_key_prefetch(a, v->mode, t->rows[i + (size_t)(3 - stage) * PREFETCH_ROWS].key, stage);
         add_row(a, v->mode, &t->rows[i], out);
+    }
 }

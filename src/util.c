@@ -111,6 +111,14 @@ void pt_sb_add(struct pt_sb *sb, const char *s, size_t n)
     sb->s[sb->len] = '\0';
 }
 
+char *pt_sb_room(struct pt_sb *sb, size_t n) { return reserve(sb, n) ? sb->s + sb->len : NULL; }
+
+void pt_sb_commit(struct pt_sb *sb, size_t k)
+{
+    sb->len += k;
+    sb->s[sb->len] = '\0';
+}
+
 void pt_sb_puts(struct pt_sb *sb, const char *s) { pt_sb_add(sb, s, strlen(s)); }
 
 void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)

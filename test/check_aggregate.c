@@ -313,8 +313,9 @@ START_TEST(key_text_forms)
     ck_assert_str_eq(buf, "alpha (/srv/work.py:12)");
     pt_agg_key_text(f.a, PT_KEY_FUNCTION, row(&f, "mod")->key, buf, sizeof buf);
     ck_assert_str_eq(buf, "mod (/srv/x.py)");
-    pt_agg_key_text(f.a, PT_KEY_FUNCTION, row(&f, "bad\nname\x7f")->key, buf, sizeof buf);
+    size_t len = pt_agg_key_text(f.a, PT_KEY_FUNCTION, row(&f, "bad\nname\x7f")->key, buf, sizeof buf);
     ck_assert_str_eq(buf, "bad?name? (/srv/?x.py:3)");
+    ck_assert_uint_eq(len, strlen(buf));
     pt_agg_key_text(f.a, PT_KEY_FUNCTION, PT_NOID, buf, sizeof buf);
     ck_assert_str_eq(buf, "(root)");
     pt_agg_key_text(f.a, PT_KEY_FUNCTION, 999999, buf, sizeof buf);
@@ -329,7 +330,7 @@ START_TEST(key_text_forms)
     ck_assert_str_eq(buf, "");
     pt_agg_key_text(f.a, PT_KEY_LINE, k, buf, 3);
     ck_assert_str_eq(buf, "\xc3\xa9");
-    pt_agg_key_text(f.a, PT_KEY_LINE, k, buf, 5);
+    ck_assert_uint_eq(pt_agg_key_text(f.a, PT_KEY_LINE, k, buf, 5), 3);
     ck_assert_str_eq(buf, "\xc3\xa9t");
     pt_agg_key_text(f.a, PT_KEY_LINE, k, buf, 6);
     ck_assert_str_eq(buf, "\xc3\xa9t\xc3\xa9");

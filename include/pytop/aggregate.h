@@ -201,8 +201,15 @@ void pt_drill_free(struct pt_drill *d);
  * when there is no line, "(root)" for PT_NOID, "(pruned)" for the key of
  * pruned stacks, "?" for an unknown key.
  * Control characters become '?' so a name can never break a line; a
- * truncated name never ends inside a UTF-8 sequence. */
-void pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, char *buf, size_t cap);
+ * truncated name never ends inside a UTF-8 sequence. Returns the length
+ * (cap 0: nothing written, 0). */
+size_t pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, char *buf, size_t cap);
+/* A hint for text of many keys in a row: a key's text sits behind three
+ * dependent loads (its record, its name's slot, the name's bytes), each
+ * likely a cache miss when keys come in table order. Call with stage 0,
+ * 1, 2 for keys some rows ahead, in that order, so each load is cached
+ * by the time the next stage or pt_agg_key_text needs it. */
+void pt_agg_key_prefetch(const struct pt_agg *a, enum pt_keymode mode, uint32_t key, int stage);
 
 /* The sort columns, from one table: the name the command line, --help and
  * the report header use ("own", "total", "owntime", "totaltime", "name"),

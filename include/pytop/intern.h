@@ -16,6 +16,7 @@
 #define PYTOP_INTERN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,6 +70,9 @@ uint32_t pt_intern_frame(struct pt_intern *in, const struct pt_frameinfo *f);
 uint32_t pt_intern_nstrings(const struct pt_intern *in);
 uint32_t pt_intern_nframes(const struct pt_intern *in);
 const char *pt_intern_str(const struct pt_intern *in, uint32_t id);
+/* A hint, no effect on results: bring string id's slot (bytes false) or
+ * its bytes (true, the slot read first) into the cache ahead of a lookup. */
+void pt_intern_str_prefetch(const struct pt_intern *in, uint32_t id, bool bytes);
 const struct pt_frameinfo *pt_intern_frameinfo(const struct pt_intern *in, uint32_t id);
 
 #endif

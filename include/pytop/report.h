@@ -87,10 +87,11 @@ void pt_report_text(const struct pt_report_header *h, const struct pt_agg *a,
 
 /* The text before the name on a row line ("  45.2   60.0   4.52s   6.01s  ",
  * 31 characters) and on a drill link line ("  66.7      80  ", 16).
- * buf holds at least PT_REPORT_PREFIX_MAX bytes; NUL-terminated. */
+ * buf holds at least PT_REPORT_PREFIX_MAX bytes; NUL-terminated. Both
+ * return the text's length. */
 #define PT_REPORT_PREFIX_MAX 64
-void pt_report_row_prefix(const struct pt_row *r, char *buf);
-void pt_report_link_prefix(double pct, uint64_t count, char *buf);
+size_t pt_report_row_prefix(const struct pt_row *r, char *buf);
+size_t pt_report_link_prefix(double pct, uint64_t count, char *buf);
 #define PT_REPORT_CALLERS "Callers: %Share Samples Function"
 #define PT_REPORT_CALLEES "Callees: %Share Samples Function"
 #define PT_REPORT_SELF "(self)"
