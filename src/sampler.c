@@ -177,13 +177,18 @@ static void on_thread_end(void *arg, enum pt_err err)
 /* ------------------------------------------------------------------------
  * Ticks and statistics.
  */
-static void record_work(struct pt_sampler_stats *st, uint64_t ns)
+void pt_sampler_record_work(struct pt_sampler_stats *st, uint64_t ns)
 {
     uint64_t units = ns / PT_WORK_BUCKET_NS, b = units;
     if (units >= PT_WORK_LINEAR) {
-        b = PT_WORK_LINEAR;
-        for (uint64_t v = units / PT_WORK_LINEAR; v > 1 && b < PT_WORK_BUCKETS - 1; v >>= 1)
-            b++;
+        uint64_t octave = 0, base = PT_WORK_LINEAR;
+        while (units / base >= 2 && octave < PT_WORK_OCTAVES - 1) {
+            base *= 2;
+            octave++;
+        }
+        /* below 2 * base unless the last octave caught everything above */
+        uint64_t sub = units / base >= 2 ? PT_WORK_SUB - 1 : (units - base) * PT_WORK_SUB / base;
+        b = PT_WORK_LINEAR + octave * PT_WORK_SUB + (sub < PT_WORK_SUB ? sub : PT_WORK_SUB - 1);
     }
     atomic_fetch_add_explicit(&st->work_hist[b], 1, memory_order_relaxed);
     uint64_t min = atomic_load_explicit(&st->work_min_ns, memory_order_relaxed);
@@ -252,7 +257,7 @@ static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
             atomic_fetch_sub(&s->live, 1);
         }
     }
-    record_work(&s->st, now_ns() - t0);
+    pt_sampler_record_work(&s->st, now_ns() - t0);
     atomic_fetch_add_explicit(&s->st.ticks, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->st.gil_ticks, s->tick_gil, memory_order_relaxed);
     atomic_store_explicit(&s->st.threads_total, s->tick_threads, memory_order_relaxed);
@@ -429,7 +434,9 @@ static double bucket_us(int b)
     double unit_us = PT_WORK_BUCKET_NS / 1000.0;
     if (b < PT_WORK_LINEAR)
         return (b + 0.5) * unit_us;
-    return PT_WORK_LINEAR * unit_us * (double)(1u << (b - PT_WORK_LINEAR)) * 1.5;
+    int octave = (b - PT_WORK_LINEAR) / PT_WORK_SUB, sub = (b - PT_WORK_LINEAR) % PT_WORK_SUB;
+    double base = PT_WORK_LINEAR * unit_us * (double)(1u << octave);
+    return base * (1.0 + (sub + 0.5) / PT_WORK_SUB);
 }
 
 void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *median, double *max)

@@ -50,10 +50,14 @@ enum pt_serr {
 
 /* Work histogram: 0.1-us buckets (a tick costs a few microseconds; whole
  * microseconds would hide a 20% change) up to PT_WORK_LINEAR buckets, then
- * powers of two. */
+ * PT_WORK_SUB buckets per doubling (within 3%: ticks of many threads or
+ * ptrace pauses cost hundreds of microseconds, and a median rounded to a
+ * power of two would hide how they grow). */
 #define PT_WORK_BUCKET_NS 100
 #define PT_WORK_LINEAR 2048
-#define PT_WORK_BUCKETS (PT_WORK_LINEAR + 24)
+#define PT_WORK_SUB 16
+#define PT_WORK_OCTAVES 24
+#define PT_WORK_BUCKETS (PT_WORK_LINEAR + PT_WORK_SUB * PT_WORK_OCTAVES)
 
 struct pt_sampler_stats {
     _Atomic uint64_t ticks;       /* ticks sampled */
@@ -106,6 +110,8 @@ void pt_sampler_set_gil_only(struct pt_sampler *s, bool gil_only);
 bool pt_sampler_blocking(const struct pt_sampler *s);
 bool pt_sampler_auto(const struct pt_sampler *s);
 
+/* Count one tick's work (the sampler does, after every tick). */
+void pt_sampler_record_work(struct pt_sampler_stats *st, uint64_t ns);
 /* Work per tick from the histogram, in microseconds. */
 void pt_sampler_work_us(const struct pt_sampler_stats *st, double *min, double *median, double *max);
 /* Ticks per second actually achieved. */
