@@ -246,7 +246,7 @@ static const struct opt_row options[] = {
     {'r', "rate", "HZ", o_rate, "samples per second (default 100, up to 100000)"},
     {0, "blocking", NULL, o_blocking, "pause each Python thread (ptrace) while reading it: exact stacks"},
     {0, "nonblocking", NULL, o_nonblocking, "never pause the target; torn stacks are counted invalid"},
-    {0, "auto", NULL, o_auto, "blocking on Python <= 3.10, non-blocking on 3.11+ (default)"},
+    {0, "auto", NULL, o_auto, "default: blocking on <= 3.10; 3.11+ pauses only threads whose reads tear"},
     {'i', "idle", NULL, o_idle, "keep samples of idle threads (dropped by default)"},
     {'g', "gil", NULL, o_gil, "keep only samples of the thread holding the GIL"},
     {'l', "lines", NULL, o_lines, "one row per line instead of per function"},

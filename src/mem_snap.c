@@ -46,13 +46,14 @@ static void record(struct pt_snap *s, uint64_t addr, size_t len)
         return;
     if (s->nrec == s->rec_cap) {
         size_t cap = s->rec_cap ? s->rec_cap * 2 : 64;
-        struct pt_mem_piece *r = realloc(s->rec, cap * sizeof *r);
+        struct pt_snap_rec *r = realloc(s->rec, cap * sizeof *r);
         if (!r)
             return; /* only the next walk's copy is smaller */
         s->rec = r;
         s->rec_cap = cap;
     }
-    s->rec[s->nrec++] = (struct pt_mem_piece){addr, NULL, len};
+    s->rec[s->nrec] = (struct pt_snap_rec){addr, len, s->nrec};
+    s->nrec++;
 }
 
 static bool serve(struct pt_snap *s, uint64_t addr, void *buf, size_t len)
@@ -89,7 +90,7 @@ static enum pt_err tail_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     struct pt_snap *s = ctx;
     if (s->active && s->ntail_rec < PT_SNAP_TAILS && len > 0 && len <= REC_MAX_LEN)
-        s->tail_rec[s->ntail_rec++] = (struct pt_mem_piece){addr, NULL, len};
+        s->tail_rec[s->ntail_rec++] = (struct pt_snap_rec){addr, len, s->nrec};
     for (size_t i = 0; s->active && i < s->ntails; i++) {
         const struct pt_snap_tail *t = &s->tails[i];
         if (t->ok && addr >= t->addr && addr - t->addr <= t->len && len <= t->len - (addr - t->addr)) {
@@ -116,28 +117,33 @@ void pt_snap_free(struct pt_snap *s)
     free(s->rec);
     free(s->prev);
     free(s->pieces);
+    free(s->order);
     free(s->tail_buf);
     memset(s, 0, sizeof *s);
 }
 
 /* Read every range of the copy; a range that fails is marked and the rest
  * read on, a few times at most. */
-static bool *piece_ok(struct pt_snap *s, size_t i)
+static bool *piece_ok(struct pt_snap *s, size_t k)
 {
+    size_t i = s->order[k].idx;
     return i < s->nranges ? &s->ranges[i].ok : &s->tails[i - s->nranges].ok;
 }
 
 static void fill(struct pt_snap *s)
 {
     size_t n = s->nranges + s->ntails, failed = 0;
-    for (size_t i = 0; i < s->nranges; i++)
-        s->pieces[i] = (struct pt_mem_piece){s->ranges[i].addr, s->buf + s->ranges[i].off,
-                                             s->ranges[i].len};
-    for (size_t i = 0; i < s->ntails; i++) /* last: younger than all the rest */
-        s->pieces[s->nranges + i] = (struct pt_mem_piece){s->tails[i].addr,
-                                                          s->tail_buf + s->tails[i].off, s->tails[i].len};
-    for (size_t i = 0; i < n; i++)
-        *piece_ok(s, i) = false;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = s->order[k].idx;
+        if (i < s->nranges)
+            s->pieces[k] = (struct pt_mem_piece){s->ranges[i].addr, s->buf + s->ranges[i].off,
+                                                 s->ranges[i].len};
+        else
+            s->pieces[k] = (struct pt_mem_piece){s->tails[i - s->nranges].addr,
+                                                 s->tail_buf + s->tails[i - s->nranges].off,
+                                                 s->tails[i - s->nranges].len};
+        *piece_ok(s, k) = false;
+    }
     for (size_t j = 0; j < n && failed <= MAX_FAILED_PIECES;) {
         size_t got = pt_mem_readv(s->inner, s->pieces + j, n - j);
         s->st.calls++;
@@ -160,7 +166,7 @@ void pt_snap_refresh(struct pt_snap *s) { fill(s); }
 
 static int by_addr(const void *a, const void *b)
 {
-    uint64_t x = ((const struct pt_mem_piece *)a)->addr, y = ((const struct pt_mem_piece *)b)->addr;
+    uint64_t x = ((const struct pt_snap_rec *)a)->addr, y = ((const struct pt_snap_rec *)b)->addr;
     return x < y ? -1 : x > y;
 }
 
@@ -190,6 +196,8 @@ static size_t plan(struct pt_snap *s, size_t *total)
         struct pt_snap_range *last = n ? &s->ranges[n - 1] : NULL;
         uint64_t last_end = last ? last->addr + last->len : 0;
         if (last && a <= last_end + MERGE_GAP) {
+            if (s->rec[i].seq < last->seq)
+                last->seq = s->rec[i].seq;
             if (e > last_end) {
                 if (bytes + (e - last_end) > SNAP_MAX_BYTES)
                     break;
@@ -200,7 +208,7 @@ static size_t plan(struct pt_snap *s, size_t *total)
         }
         if (bytes + (e - a) > SNAP_MAX_BYTES)
             break;
-        s->ranges[n++] = (struct pt_snap_range){a, e - a, bytes, false};
+        s->ranges[n++] = (struct pt_snap_range){a, e - a, bytes, s->rec[i].seq, false};
         bytes += e - a;
     }
     *total = bytes;
@@ -232,19 +240,15 @@ static void plan_tails(struct pt_snap *s)
         return;
     bytes = 0;
     for (size_t i = 0; i < s->ntail_rec; i++) {
-        const struct pt_mem_piece *r = &s->tail_rec[i];
-        s->tails[n++] = (struct pt_snap_tail){r->addr, r->len, bytes, false};
+        const struct pt_snap_rec *r = &s->tail_rec[i];
+        s->tails[n++] = (struct pt_snap_tail){r->addr, r->len, bytes, r->seq, false};
         bytes += r->len;
     }
     s->ntails = n;
 }
 
-void pt_snap_end(struct pt_snap *s)
+static void replan(struct pt_snap *s)
 {
-    s->active = false;
-    plan_tails(s);
-    if (s->nranges && same_as_last(s))
-        return;
     /* ranges and pieces hold at most one entry per record */
     if (!reserve((void **)&s->ranges, &s->ranges_cap, s->nrec, sizeof *s->ranges) ||
         !reserve((void **)&s->pieces, &s->pieces_cap, s->nrec + PT_SNAP_TAILS, sizeof *s->pieces)) {
@@ -254,4 +258,37 @@ void pt_snap_end(struct pt_snap *s)
     size_t bytes;
     size_t n = plan(s, &bytes);
     s->nranges = reserve((void **)&s->buf, &s->buf_cap, bytes, 1) ? n : 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    size_t x = ((const struct pt_snap_order *)a)->key, y = ((const struct pt_snap_order *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* Each piece after every read its walk made before it: a tail read made
+ * after k reads goes between the ranges whose first reads are the k-1-th
+ * and the k-th. */
+static void order_pieces(struct pt_snap *s)
+{
+    size_t n = s->nranges + s->ntails;
+    if (!reserve((void **)&s->order, &s->order_cap, n, sizeof *s->order)) {
+        s->nranges = s->ntails = 0;
+        return;
+    }
+    for (size_t i = 0; i < s->nranges; i++)
+        s->order[i] = (struct pt_snap_order){2 * s->ranges[i].seq + 1, i};
+    for (size_t i = 0; i < s->ntails; i++)
+        s->order[s->nranges + i] = (struct pt_snap_order){2 * s->tails[i].seq, s->nranges + i};
+    if (n)
+        qsort(s->order, n, sizeof *s->order, by_key);
+}
+
+void pt_snap_end(struct pt_snap *s)
+{
+    s->active = false;
+    plan_tails(s);
+    if (!s->nranges || !same_as_last(s))
+        replan(s);
+    order_pieces(s);
 }

@@ -214,6 +214,19 @@ static enum pt_err walk_frameobjs(struct pt_walker *w, uint64_t fp)
     return err;
 }
 
+/* Where a 3.11+ chain may end. Every thread's stack starts where C code
+ * entered the interpreter: 3.12+ puts an entry frame there (a shim);
+ * 3.11 has none, but that frame is never a generator's, whose link is
+ * cleared each time it yields. A chain ending anywhere else met a frame
+ * that had left the stack while it was read (typically a generator's, as
+ * it yielded): the part below it is missing. */
+static bool bottom_ok(const struct pt_pyfacts *F, int owner)
+{
+    if (F->owner_shim_min >= 0)
+        return owner >= F->owner_shim_min;
+    return owner != F->owner_generator;
+}
+
 /* 3.11+: _PyInterpreterFrame chain through previous. */
 static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
 {
@@ -225,13 +238,14 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
     if (len > sizeof buf)
         return PT_EINVAL;
     w->span_len = 0; /* never reuse bytes read before this thread's walk */
+    int owner = -1;
     for (size_t depth = 0; fp; fp = word(buf, L->iframe_previous), depth++) {
         if (depth >= PT_MAX_FRAMES || frame_repeats(w, fp) || !ptr_ok(t, fp))
             return PT_EINVAL;
         enum pt_err err = span_read(w, fp, buf, len);
         if (err != PT_OK)
             return err;
-        int owner = buf[L->iframe_owner];
+        owner = buf[L->iframe_owner];
         if (F->owner_shim_min >= 0 && owner >= F->owner_shim_min)
             continue; /* interpreter entry/shim frame: not Python code */
         uint64_t code = word(buf, L->iframe_code) & ~F->code_tag_mask;
@@ -239,20 +253,15 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
         if ((err = push_raw(w, code, addrq, owner)) != PT_OK)
             return err;
     }
-    return PT_OK;
+    return owner < 0 || bottom_ok(F, owner) ? PT_OK : PT_EINVAL;
 }
 
-/* All of one thread's frames into the sink. */
-static enum pt_err walk_frames(struct pt_walker *w, uint64_t fp,
-                               const struct pt_walk_sink *sink)
+/* All of one thread's frames into w->raw. */
+static enum pt_err walk_frames(struct pt_walker *w, uint64_t fp)
 {
     w->nraw = 0;
     pt_addrset_clear(&w->frames_seen);
-    enum pt_err err = w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp)
-                                                                 : walk_iframes(w, fp);
-    /* frames read before a failure are still reported, then the failure */
-    enum pt_err emitted = emit_all(w, sink);
-    return err != PT_OK ? err : emitted;
+    return w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp) : walk_iframes(w, fp);
 }
 
 /* ------------------------------------------------------------------------
@@ -332,13 +341,56 @@ static bool depth_plausible(const struct pt_walker *w, const uint8_t *ts_before,
     return depth >= 0 && w->nraw <= (size_t)depth + 1;
 }
 
+/* The frames of the thread whose state is ts_buf (read from w->ctx.mem)
+ * into w->raw; PT_EINVAL when they do not hold together. */
+static enum pt_err read_stack(struct pt_walker *w, uint64_t ts, const uint8_t *ts_buf, size_t len)
+{
+    const struct pt_target *t = w->t;
+    uint8_t after_buf[TS_BUF];
+    uint64_t fp = 0, fp_after, misses = w->snap.st.misses;
+    w->nraw = 0;
+    enum pt_err err = pt_target_top_frame(t, w->ctx.mem, ts_buf, &fp);
+    if (err == PT_OK)
+        err = walk_frames(w, fp);
+    /* Read the top again, younger than every byte the walk used: from the
+     * end of the walk's own vectored read when all of it came from there,
+     * else live. */
+    const struct pt_mem *after = w->snap.st.misses == misses ? &w->snap.tail : &t->mem;
+    if (err == PT_OK && w->verify_top &&
+        (pt_mem_read(after, ts, after_buf, len) != PT_OK ||
+         pt_target_top_frame(t, after, after_buf, &fp_after) != PT_OK || fp_after != fp))
+        err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
+    if (err == PT_OK && !depth_plausible(w, ts_buf, w->verify_top ? after_buf : NULL))
+        err = PT_EINVAL;
+    return err;
+}
+
+/* A thread calling and returning faster than one read moves its top
+ * during about half of the non-blocking reads: read it again (one more
+ * vectored read each) rather than lose the sample. The same checks judge
+ * every try. */
+#define TORN_RETRIES 2
+
+static enum pt_err read_stack_retrying(struct pt_walker *w, uint64_t ts, uint8_t *ts_buf, size_t len)
+{
+    const struct pt_layout *L = &w->t->ctx.lay;
+    uint64_t ident = word(ts_buf, L->ts_thread_id);
+    enum pt_err err = read_stack(w, ts, ts_buf, len);
+    for (int i = 0; i < TORN_RETRIES && err == PT_EINVAL && w->verify_top; i++) {
+        pt_snap_refresh(&w->snap);
+        if (pt_mem_read(w->ctx.mem, ts, ts_buf, len) != PT_OK || word(ts_buf, L->ts_thread_id) != ident)
+            break; /* the thread is gone, or its state belongs to another one now */
+        err = read_stack(w, ts, ts_buf, len);
+    }
+    return err;
+}
+
 /* One thread state: PT_EINVAL/read errors mean the list itself is broken. */
 static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
                                const struct pt_walk_sink *sink, uint64_t *next)
 {
-    const struct pt_target *t = w->t;
-    const struct pt_layout *L = &t->ctx.lay;
-    uint8_t buf[TS_BUF], after_buf[TS_BUF];
+    const struct pt_layout *L = &w->t->ctx.lay;
+    uint8_t buf[TS_BUF];
     size_t len = pt_layout_ts_span(L);
     if (len > sizeof buf)
         return PT_EINVAL;
@@ -356,21 +408,19 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
         pt_snap_refresh(&w->snap); /* the rest of this walk sees the thread as paused */
         err = pt_mem_read(w->ctx.mem, ts, buf, len);
     }
-    uint64_t fp = 0, fp_after, misses = w->snap.st.misses;
+    w->nraw = 0;
     if (err == PT_OK)
-        err = pt_target_top_frame(t, w->ctx.mem, buf, &fp);
+        err = read_stack_retrying(w, ts, buf, len);
+    if (err == PT_EINVAL && sink->torn && sink->torn(sink->arg) == PT_WALK_REREAD) {
+        pt_snap_refresh(&w->snap);
+        err = pt_mem_read(w->ctx.mem, ts, buf, len);
+        if (err == PT_OK)
+            err = word(buf, L->ts_thread_id) == ti.ident ? read_stack(w, ts, buf, len) : PT_EINVAL;
+    }
+    /* frames read before a failure are still reported, then the failure */
+    enum pt_err emitted = emit_all(w, sink);
     if (err == PT_OK)
-        err = walk_frames(w, fp, sink);
-    /* Read the top again, younger than every byte the walk used: from the
-     * end of the walk's own vectored read when all of it came from there,
-     * else live. */
-    const struct pt_mem *after = w->snap.st.misses == misses ? &w->snap.tail : &t->mem;
-    if (err == PT_OK && w->verify_top &&
-        (pt_mem_read(after, ts, after_buf, len) != PT_OK ||
-         pt_target_top_frame(t, after, after_buf, &fp_after) != PT_OK || fp_after != fp))
-        err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
-    if (err == PT_OK && !depth_plausible(w, buf, w->verify_top ? after_buf : NULL))
-        err = PT_EINVAL;
+        err = emitted;
     sink->thread_end(sink->arg, err);
     return err == PT_ENOMEM ? err : PT_OK;
 }
@@ -537,7 +587,7 @@ enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out)
     if (err != PT_OK)
         return err == PT_ENOPROC ? PT_EGONE : err;
     c.tids = tids;
-    struct pt_walk_sink sink = {collect_thread, collect_frame, collect_end, &c};
+    struct pt_walk_sink sink = {collect_thread, collect_frame, collect_end, &c, NULL};
     err = pt_walk(w, &sink);
     free(tids);
     return c.err != PT_OK ? c.err : err;

@@ -48,6 +48,7 @@ struct pt_sampler {
     _Atomic bool stop;
     _Atomic bool idle, gil_only;
     bool blocking, auto_mode;
+    bool pause_torn; /* --auto, non-blocking: pause a thread whose live reads kept moving */
     uint64_t period_ns;
     struct pt_sampler_stats st;
 
@@ -156,6 +157,20 @@ static enum pt_err on_frame(void *arg, struct pt_code *code, uint64_t code_addr,
     return PT_OK;
 }
 
+/* --auto on 3.11+: a thread calling and returning faster than its reads
+ * (tries included) is paused for one exact read, only then and only it.
+ * Not allowed to trace: its torn reads stay counted invalid. */
+static enum pt_walk_choice on_torn(void *arg)
+{
+    struct pt_sampler *s = arg;
+    if (!s->pause_torn || s->pause.tid)
+        return PT_WALK;
+    enum pt_err err = pt_pause(&s->pause, (pid_t)s->cur.tid);
+    if (err == PT_EPERM)
+        s->pause_torn = false;
+    return err == PT_OK ? PT_WALK_REREAD : PT_WALK;
+}
+
 static void on_thread_end(void *arg, enum pt_err err)
 {
     struct pt_sampler *s = arg;
@@ -207,7 +222,7 @@ static bool tick_slot(struct pt_sampler *s, struct slot *sl)
             return false; /* exited, maybe its PID reused: never read it again */
         sl->ident_ns = s->tick_ns;
     }
-    struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s};
+    struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s, on_torn};
     enum pt_err err = pt_walk(&sl->walker, &sink);
     if (err != PT_OK) {
         count_error(s, err);
@@ -323,6 +338,7 @@ static void choose_mode(struct pt_sampler *s, enum pt_consistency mode, const st
         s->blocking = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
     else
         s->blocking = mode == PT_CONS_BLOCKING;
+    s->pause_torn = s->auto_mode && !s->blocking;
 }
 
 /* Blocking needs ptrace rights beyond reading memory; find out now. */

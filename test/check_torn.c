@@ -13,7 +13,8 @@
  * whole. A <= 3.10 interpreter (frame objects) and a 3.11+ one
  * (interpreter frames) each, when present. Last, a <= 3.10 chain spliced
  * onto another thread's: no repeat, but deeper than its thread's
- * recursion depth, so invalid too.
+ * recursion depth, so invalid too. And pytop -b on a 3.11+ thread that
+ * tears most live reads: no stack cut short, few samples lost in --auto.
  */
 #include "harness.h"
 
@@ -248,6 +249,83 @@ END_TEST
 START_TEST(spliced_frameobjs) { spliced_on(pick(false)); }
 END_TEST
 
+/* 3.11+: a thread that calls and returns faster than a live read (a
+ * generator in a loop) tears most reads of it. No sample may show a stack
+ * cut short: each must reach <module> (a generator's frame, read as it
+ * yields, links to nothing, which once passed for a whole stack). --auto
+ * loses few samples (torn reads are tried again, then the thread is
+ * paused for one exact read); its share and --nonblocking's are printed. */
+static unsigned long long errors_of(const char *out)
+{
+    const char *e = out ? strstr(out, ", errors ") : NULL;
+    return e ? strtoull(e + 9, NULL, 10) : ~0ull;
+}
+
+static unsigned long long samples_of(const char *out)
+{
+    const char *e = out ? strstr(out, " Hz, ") : NULL;
+    return e ? strtoull(e + 5, NULL, 10) : 0;
+}
+
+/* %Total of the row whose text ends with "<module> (...churn.py:1)". */
+static double module_total(const char *out)
+{
+    for (const char *l = out; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        const char *m = strstr(l, "<module> (");
+        if (m && m < l + n && n >= 11 && memcmp(l + n - 11, "churn.py:1)", 11) == 0) {
+            double own, total;
+            if (sscanf(l, "%lf %lf", &own, &total) == 2)
+                return total;
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    return -1;
+}
+
+START_TEST(tearing_thread_whole_stacks)
+{
+    const struct py_interp *py;
+    size_t n = harness_interps(&py), tried = 0;
+    char script[PATH_MAX];
+    snprintf(script, sizeof script, "%s/test/targets/churn.py", harness_root());
+    for (size_t i = 0; i < n; i++) {
+        if (!py[i].path[0] || py[i].major != 3 || py[i].minor < 11)
+            continue;
+        char *args[] = {script, NULL};
+        pid_t pid = harness_start_target(py[i].path, args, 30);
+        ck_assert_msg(pid > 0, "%s: churn.py did not start", py[i].label);
+        char pidstr[16];
+        snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+        const char *modes[] = {"--auto", "--nonblocking"};
+        unsigned long long errs[2], samples[2];
+        for (int m = 0; m < 2; m++) {
+            char *argv[] = {(char *)harness_pytop(), "-b", (char *)modes[m], "-r", "200", "-d", "1", "-n", "1",
+                            pidstr, NULL};
+            char *out = NULL;
+            int st = harness_run(argv, &out, NULL, 30);
+            ck_assert_msg(st == 0, "%s %s: pytop exited %d", py[i].label, modes[m], st);
+            errs[m] = errors_of(out);
+            samples[m] = samples_of(out);
+            double total = module_total(out);
+            ck_assert_msg(total == 100.0, "%s %s: <module> is in %.1f%% of the samples, not all:\n%s", py[i].label,
+                          modes[m], total, out ? out : "");
+            free(out);
+        }
+        printf("torn: %s churn.py, 1 s at 200 Hz: --auto %llu invalid of %llu, --nonblocking %llu of %llu\n",
+               py[i].label, errs[0], errs[0] + samples[0], errs[1], errs[1] + samples[1]);
+        ck_assert_msg(samples[0] > 0 && errs[0] * 5 <= samples[0] + errs[0],
+                      "%s --auto: %llu of %llu reads invalid (more than a fifth)", py[i].label, errs[0],
+                      samples[0] + errs[0]);
+        harness_stop_target(pid);
+        tried++;
+    }
+    if (!tried)
+        printf("torn: skipped the tearing-thread test (no 3.11+ interpreter installed)\n");
+}
+END_TEST
+
 Suite *suite_torn(void)
 {
     Suite *s = suite_create("torn");
@@ -260,6 +338,7 @@ Suite *suite_torn(void)
     tcase_add_test(live, torn_frameobjs);
     tcase_add_test(live, torn_iframes);
     tcase_add_test(live, spliced_frameobjs);
+    tcase_add_test(live, tearing_thread_whole_stacks);
     suite_add_tcase(s, live);
     return s;
 }

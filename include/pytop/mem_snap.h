@@ -14,12 +14,17 @@
  * so the rest of the walk sees the paused state. Reads that must see the
  * target as it is now, whatever was cached, go to the inner reader.
  *
+ * The kernel copies the pieces of a vectored read in order, and the copy
+ * keeps the order of the walk that planned it: a piece goes where its
+ * first read came in that walk. So a thread state is copied before the
+ * frames it points to, as the walk read them.
+ *
  * The tail reader is for checking that a walk read a stack that held
- * still: its reads are served from copies taken at the very end of the
- * same vectored read (the kernel copies the pieces in order), so they are
- * younger than every byte of the copy; a range it has no such copy of is
- * read live. A caller that read anything live during its walk (a miss)
- * must check against the live reader instead.
+ * still: its reads are served from copies taken in the same vectored read
+ * right where the walk made them (after the frames they check), so they
+ * are younger than every byte that walk used before; a range it has no
+ * such copy of is read live. A caller that read anything live during its
+ * walk (a miss) must check against the live reader instead.
  */
 #ifndef PYTOP_MEM_SNAP_H
 #define PYTOP_MEM_SNAP_H
@@ -30,9 +35,16 @@
 
 #include "pytop/mem.h"
 
+/* A read a walk made; seq: how many reads it had recorded before. */
+struct pt_snap_rec {
+    uint64_t addr;
+    size_t len, seq;
+};
+
 struct pt_snap_range {
     uint64_t addr;
     size_t len, off; /* off: where its bytes sit in buf */
+    size_t seq;      /* the first read it holds, in walk order */
     bool ok;         /* read whole at the last begin/refresh */
 };
 
@@ -42,9 +54,15 @@ struct pt_snap_stats {
 };
 
 #define PT_SNAP_TAILS 128
+/* A piece of the vectored read: idx < nranges a range, else tail
+ * idx - nranges; key: its place in walk order. */
+struct pt_snap_order {
+    size_t key, idx;
+};
+
 struct pt_snap_tail {
     uint64_t addr;
-    size_t len, off;
+    size_t len, off, seq;
     bool ok;
 };
 
@@ -55,12 +73,14 @@ struct pt_snap {
     size_t nranges, ranges_cap;
     uint8_t *buf;
     size_t buf_cap;
-    struct pt_mem_piece *rec; /* reads recorded during this walk */
+    struct pt_snap_rec *rec; /* reads recorded during this walk */
     size_t nrec, rec_cap;
-    struct pt_mem_piece *prev; /* the last walk's, in the order made */
+    struct pt_snap_rec *prev; /* the last walk's, in the order made */
     size_t nprev, prev_cap;
     struct pt_mem_piece *pieces; /* scratch for the vectored read */
     size_t pieces_cap;
+    struct pt_snap_order *order; /* the pieces in walk order */
+    size_t order_cap;
     /* read last in the same call: this walk's tail copies, and the tail
      * reads recorded for the next walk */
     struct pt_mem tail;
@@ -68,7 +88,7 @@ struct pt_snap {
     size_t ntails;
     uint8_t *tail_buf;
     size_t tail_buf_cap;
-    struct pt_mem_piece tail_rec[PT_SNAP_TAILS];
+    struct pt_snap_rec tail_rec[PT_SNAP_TAILS];
     size_t ntail_rec;
     bool active;
     struct pt_snap_stats st;

@@ -125,6 +125,10 @@ struct pt_walk_sink {
                          enum pt_err err);
     void (*thread_end)(void *arg, enum pt_err err);
     void *arg;
+    /* Optional (NULL: never): the thread's live reads did not hold together,
+     * tries included. Return PT_WALK_REREAD after pausing it, for one more
+     * read of it held still; anything else keeps the failure. */
+    enum pt_walk_choice (*torn)(void *arg);
 };
 
 /* Walk every thread of every interpreter into sink. */

@@ -261,7 +261,7 @@ static void fz_decode(struct pt_target *t, struct fz_mem *m, unsigned flags,
 
     m->switched = 1; /* later walks see the changed memory throughout */
     struct fz_sink sink = {flags, 0, 0};
-    struct pt_walk_sink ws = {fz_thread, fz_frame, fz_thread_end, &sink};
+    struct pt_walk_sink ws = {fz_thread, fz_frame, fz_thread_end, &sink, NULL};
     (void)pt_walk(w, &ws);
     struct fz_result again = {0, 0, 0, 0, 0};
     (void)pt_stacks_read(w, &st); /* over the first walk's stacks */
