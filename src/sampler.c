@@ -32,6 +32,7 @@ struct slot {
     struct pt_tidcache tids;
     uint64_t ident_ns; /* when the process was last confirmed to be itself */
     bool gone;
+    bool blocking; /* this process's mode: with -s, --auto can differ per version */
 };
 
 struct pt_sampler {
@@ -104,7 +105,7 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
                                 .frames = s->words + PT_SAMPLE_HDR_WORDS};
     s->cur_bad = false;
     s->cur_ent = NULL;
-    if (!s->blocking)
+    if (!s->cur_slot->blocking)
         return PT_WALK;
     /* A thread blocked in the kernel cannot change its stack. Pausing it
      * would wake it (the syscall restarts), so read it live and prove it
@@ -163,7 +164,7 @@ static enum pt_err on_frame(void *arg, struct pt_code *code, uint64_t code_addr,
 static enum pt_walk_choice on_torn(void *arg)
 {
     struct pt_sampler *s = arg;
-    if (!s->pause_torn || s->pause.tid)
+    if (!s->pause_torn || s->cur_slot->blocking || s->pause.tid)
         return PT_WALK;
     enum pt_err err = pt_pause(&s->pause, (pid_t)s->cur.tid);
     if (err == PT_EPERM)
@@ -240,10 +241,10 @@ static void init_slot(struct pt_sampler *s, struct slot *sl, struct pt_target *t
     sl->gone = false;
     pt_walker_init(&sl->walker, t);
     pt_tidcache_init(&sl->tids, t->pid);
-    bool blocking = s->mode == PT_CONS_BLOCKING ||
-                    (s->mode == PT_CONS_AUTO && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ);
+    sl->blocking = s->mode == PT_CONS_BLOCKING ||
+                   (s->mode == PT_CONS_AUTO && t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ);
     /* live reads: reject stacks whose top moved meanwhile (py_stack.h) */
-    sl->walker.verify_top = !blocking;
+    sl->walker.verify_top = !sl->blocking;
     atomic_fetch_add(&s->live, 1);
 }
 
@@ -338,7 +339,7 @@ static void choose_mode(struct pt_sampler *s, enum pt_consistency mode, const st
         s->blocking = t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ;
     else
         s->blocking = mode == PT_CONS_BLOCKING;
-    s->pause_torn = s->auto_mode && !s->blocking;
+    s->pause_torn = s->auto_mode;
 }
 
 /* Blocking needs ptrace rights beyond reading memory; find out now. */

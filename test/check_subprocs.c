@@ -1,7 +1,8 @@
 /* check_subprocs — --subprocesses follows multiprocessing.Pool workers:
  * with it, the workers' function dominates the table and the header
  * counts the processes; without it, the parent (which only waits) shows
- * nothing of theirs. Also the /proc stat parser on hostile names. */
+ * nothing of theirs. Parent and child of different versions each read in
+ * their own version's mode. Also the /proc stat parser on hostile names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,62 @@ START_TEST(stat_parse)
 }
 END_TEST
 
+/* -s --auto where parent and child run different versions: each process
+ * gets its own version's mode. A 3.11+ parent (read live) with a <= 3.10
+ * child calling in a tight loop (test/targets/churn.py): the child must be
+ * paused for its reads (blocking), or its torn reads, which are not
+ * checked in that mode, would count stacks cut short. Every sample of
+ * the child's thread must reach its <module>. */
+static const struct py_interp *find_py(bool modern)
+{
+    const struct py_interp *all;
+    size_t n = harness_interps(&all);
+    for (size_t i = 0; i < n; i++)
+        if (all[i].path[0] && all[i].major == 3 && (all[i].minor >= 11) == modern)
+            return &all[i];
+    return NULL;
+}
+
+START_TEST(mixed_versions_each_own_mode)
+{
+    const struct py_interp *parent = find_py(true), *child = find_py(false);
+    if (!parent || !child) {
+        printf("skipped: mixed-version subprocesses (need a 3.11+ and a <= 3.10 interpreter)\n");
+        return;
+    }
+    char script[1024];
+    snprintf(script, sizeof script, "%s/test/targets/mixed.py", harness_root());
+    char *argv[] = {(char *)harness_pytop(), "-b", "-s", "-r", "200", "-d", "2", "-n", "1", "--",
+                    (char *)parent->path, script, (char *)child->path, "4", NULL};
+    char *out = NULL;
+    int rc = harness_run(argv, &out, NULL, 60);
+    ck_assert_msg(rc == 0 && out, "pytop -s exit %d", rc);
+    /* every child sample ends in one of churn.py's functions (%Own) and,
+     * whole, starts at its <module> (%Total): the two must agree */
+    double own_sum = 0, module = -1;
+    for (const char *l = out; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        const char *f = strstr(l, "churn.py:");
+        double own, total;
+        if (f && f < l + n && sscanf(l, "%lf %lf", &own, &total) == 2) {
+            own_sum += own;
+            const char *m = strstr(l, "<module> (");
+            if (m && m < f)
+                module = total;
+        }
+        l = nl ? nl + 1 : NULL;
+    }
+    char head[1500];
+    snprintf(head, sizeof head, "%s", out ? out : "");
+    ck_assert_msg(module > 50, "the %s child was not sampled:\n%s", child->label, head);
+    ck_assert_msg(own_sum - module < 0.6 && module - own_sum < 0.6,
+                  "%s child under %s: its functions hold %.1f%% of the samples, its <module> only %.1f%%:\n%s",
+                  child->label, parent->label, own_sum, module, head);
+    free(out);
+}
+END_TEST
+
 Suite *suite_subprocs(void)
 {
     Suite *s = suite_create("subprocs");
@@ -98,6 +155,7 @@ Suite *suite_subprocs(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, stat_parse);
     tcase_add_test(tc, pool_workers_followed);
+    tcase_add_test(tc, mixed_versions_each_own_mode);
     suite_add_tcase(s, tc);
     return s;
 }
