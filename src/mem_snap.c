@@ -118,6 +118,7 @@ void pt_snap_free(struct pt_snap *s)
     free(s->prev);
     free(s->pieces);
     free(s->order);
+    free(s->by_seq);
     free(s->tail_buf);
     memset(s, 0, sizeof *s);
 }
@@ -126,7 +127,7 @@ void pt_snap_free(struct pt_snap *s)
  * read on, a few times at most. */
 static bool *piece_ok(struct pt_snap *s, size_t k)
 {
-    size_t i = s->order[k].idx;
+    size_t i = s->order[k];
     return i < s->nranges ? &s->ranges[i].ok : &s->tails[i - s->nranges].ok;
 }
 
@@ -134,7 +135,7 @@ static void fill(struct pt_snap *s)
 {
     size_t n = s->nranges + s->ntails, failed = 0;
     for (size_t k = 0; k < n; k++) {
-        size_t i = s->order[k].idx;
+        size_t i = s->order[k];
         if (i < s->nranges)
             s->pieces[k] = (struct pt_mem_piece){s->ranges[i].addr, s->buf + s->ranges[i].off,
                                                  s->ranges[i].len};
@@ -247,6 +248,12 @@ static void plan_tails(struct pt_snap *s)
     s->ntails = n;
 }
 
+static int by_key(const void *a, const void *b)
+{
+    size_t x = ((const struct pt_snap_order *)a)->key, y = ((const struct pt_snap_order *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
 static void replan(struct pt_snap *s)
 {
     /* ranges and pieces hold at most one entry per record */
@@ -257,31 +264,33 @@ static void replan(struct pt_snap *s)
     }
     size_t bytes;
     size_t n = plan(s, &bytes);
-    s->nranges = reserve((void **)&s->buf, &s->buf_cap, bytes, 1) ? n : 0;
+    if (!reserve((void **)&s->buf, &s->buf_cap, bytes, 1) ||
+        !reserve((void **)&s->by_seq, &s->by_seq_cap, n, sizeof *s->by_seq))
+        n = 0;
+    for (size_t i = 0; i < n; i++)
+        s->by_seq[i] = (struct pt_snap_order){s->ranges[i].seq, i};
+    if (n)
+        qsort(s->by_seq, n, sizeof *s->by_seq, by_key);
+    s->nranges = n;
 }
 
-static int by_key(const void *a, const void *b)
-{
-    size_t x = ((const struct pt_snap_order *)a)->key, y = ((const struct pt_snap_order *)b)->key;
-    return x < y ? -1 : x > y;
-}
-
-/* Each piece after every read its walk made before it: a tail read made
- * after k reads goes between the ranges whose first reads are the k-1-th
- * and the k-th. */
+/* Each piece after every read its walk made before it: the ranges in walk
+ * order, and each tail (recorded in walk order too) before the first range
+ * whose first read came after it. One pass: the sort is the plan's. */
 static void order_pieces(struct pt_snap *s)
 {
-    size_t n = s->nranges + s->ntails;
-    if (!reserve((void **)&s->order, &s->order_cap, n, sizeof *s->order)) {
+    if (!reserve((void **)&s->order, &s->order_cap, s->nranges + s->ntails, sizeof *s->order)) {
         s->nranges = s->ntails = 0;
         return;
     }
-    for (size_t i = 0; i < s->nranges; i++)
-        s->order[i] = (struct pt_snap_order){2 * s->ranges[i].seq + 1, i};
-    for (size_t i = 0; i < s->ntails; i++)
-        s->order[s->nranges + i] = (struct pt_snap_order){2 * s->tails[i].seq, s->nranges + i};
-    if (n)
-        qsort(s->order, n, sizeof *s->order, by_key);
+    size_t r = 0, k = 0;
+    for (size_t t = 0; t < s->ntails; t++) {
+        while (r < s->nranges && s->by_seq[r].key < s->tails[t].seq)
+            s->order[k++] = s->by_seq[r++].idx;
+        s->order[k++] = s->nranges + t;
+    }
+    while (r < s->nranges)
+        s->order[k++] = s->by_seq[r++].idx;
 }
 
 void pt_snap_end(struct pt_snap *s)

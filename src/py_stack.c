@@ -256,10 +256,9 @@ static enum pt_err walk_iframes(struct pt_walker *w, uint64_t fp)
     return owner < 0 || bottom_ok(F, owner) ? PT_OK : PT_EINVAL;
 }
 
-/* All of one thread's frames into w->raw. */
+/* All of one thread's frames onto w->raw (read_stack empties it first). */
 static enum pt_err walk_frames(struct pt_walker *w, uint64_t fp)
 {
-    w->nraw = 0;
     pt_addrset_clear(&w->frames_seen);
     return w->t->ctx.facts->chain == PT_CHAIN_FRAMEOBJ ? walk_frameobjs(w, fp) : walk_iframes(w, fp);
 }
@@ -371,17 +370,24 @@ static enum pt_err read_stack(struct pt_walker *w, uint64_t ts, const uint8_t *t
  * every try. */
 #define TORN_RETRIES 2
 
-static enum pt_err read_stack_retrying(struct pt_walker *w, uint64_t ts, uint8_t *ts_buf, size_t len)
+/* Take the walk's copy again (after a pause, or to try a torn read once
+ * more) and the thread state from it, still the thread's it was. */
+static enum pt_err reread_state(struct pt_walker *w, uint64_t ts, uint8_t *ts_buf, size_t len, uint64_t ident)
 {
-    const struct pt_layout *L = &w->t->ctx.lay;
-    uint64_t ident = word(ts_buf, L->ts_thread_id);
+    pt_snap_refresh(&w->snap);
+    enum pt_err err = pt_mem_read(w->ctx.mem, ts, ts_buf, len);
+    if (err == PT_OK && word(ts_buf, w->t->ctx.lay.ts_thread_id) != ident)
+        err = PT_EINVAL; /* its state belongs to another thread now */
+    return err;
+}
+
+static enum pt_err read_stack_retrying(struct pt_walker *w, uint64_t ts, uint8_t *ts_buf, size_t len,
+                                       uint64_t ident)
+{
     enum pt_err err = read_stack(w, ts, ts_buf, len);
-    for (int i = 0; i < TORN_RETRIES && err == PT_EINVAL && w->verify_top; i++) {
-        pt_snap_refresh(&w->snap);
-        if (pt_mem_read(w->ctx.mem, ts, ts_buf, len) != PT_OK || word(ts_buf, L->ts_thread_id) != ident)
-            break; /* the thread is gone, or its state belongs to another one now */
-        err = read_stack(w, ts, ts_buf, len);
-    }
+    for (int i = 0; i < TORN_RETRIES && err == PT_EINVAL && w->verify_top; i++)
+        if ((err = reread_state(w, ts, ts_buf, len, ident)) == PT_OK)
+            err = read_stack(w, ts, ts_buf, len);
     return err;
 }
 
@@ -404,19 +410,14 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     enum pt_walk_choice choice = sink->thread(sink->arg, &ti);
     if (choice == PT_WALK_SKIP)
         return PT_OK;
-    if (choice == PT_WALK_REREAD) {
-        pt_snap_refresh(&w->snap); /* the rest of this walk sees the thread as paused */
-        err = pt_mem_read(w->ctx.mem, ts, buf, len);
-    }
     w->nraw = 0;
+    if (choice == PT_WALK_REREAD) /* paused: the rest of this walk sees it held still */
+        err = reread_state(w, ts, buf, len, ti.ident);
     if (err == PT_OK)
-        err = read_stack_retrying(w, ts, buf, len);
-    if (err == PT_EINVAL && sink->torn && sink->torn(sink->arg) == PT_WALK_REREAD) {
-        pt_snap_refresh(&w->snap);
-        err = pt_mem_read(w->ctx.mem, ts, buf, len);
-        if (err == PT_OK)
-            err = word(buf, L->ts_thread_id) == ti.ident ? read_stack(w, ts, buf, len) : PT_EINVAL;
-    }
+        err = read_stack_retrying(w, ts, buf, len, ti.ident);
+    if (err == PT_EINVAL && sink->torn && sink->torn(sink->arg) == PT_WALK_REREAD &&
+        (err = reread_state(w, ts, buf, len, ti.ident)) == PT_OK)
+        err = read_stack(w, ts, buf, len);
     /* frames read before a failure are still reported, then the failure */
     enum pt_err emitted = emit_all(w, sink);
     if (err == PT_OK)

@@ -124,20 +124,11 @@ START_TEST(mixed_versions_each_own_mode)
     ck_assert_msg(rc == 0 && out, "pytop -s exit %d", rc);
     /* every child sample ends in one of churn.py's functions (%Own) and,
      * whole, starts at its <module> (%Total): the two must agree */
-    double own_sum = 0, module = -1;
-    for (const char *l = out; l && *l;) {
-        const char *nl = strchr(l, '\n');
-        size_t n = nl ? (size_t)(nl - l) : strlen(l);
-        const char *f = strstr(l, "churn.py:");
-        double own, total;
-        if (f && f < l + n && sscanf(l, "%lf %lf", &own, &total) == 2) {
-            own_sum += own;
-            const char *m = strstr(l, "<module> (");
-            if (m && m < f)
-                module = total;
-        }
-        l = nl ? nl + 1 : NULL;
-    }
+    char module_row[1100];
+    snprintf(module_row, sizeof module_row, "<module> (%s/test/targets/churn.py:", harness_root());
+    double own_sum = harness_rows_own(out, "churn.py:"), own, module = -1;
+    if (!harness_row_pcts(out, module_row, &own, &module))
+        module = -1;
     char head[1500];
     snprintf(head, sizeof head, "%s", out ? out : "");
     ck_assert_msg(module > 50, "the %s child was not sampled:\n%s", child->label, head);

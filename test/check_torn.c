@@ -267,23 +267,6 @@ static unsigned long long samples_of(const char *out)
     return e ? strtoull(e + 5, NULL, 10) : 0;
 }
 
-/* %Total of the row whose text ends with "<module> (...churn.py:1)". */
-static double module_total(const char *out)
-{
-    for (const char *l = out; l && *l;) {
-        const char *nl = strchr(l, '\n');
-        size_t n = nl ? (size_t)(nl - l) : strlen(l);
-        const char *m = strstr(l, "<module> (");
-        if (m && m < l + n && n >= 11 && memcmp(l + n - 11, "churn.py:1)", 11) == 0) {
-            double own, total;
-            if (sscanf(l, "%lf %lf", &own, &total) == 2)
-                return total;
-        }
-        l = nl ? nl + 1 : NULL;
-    }
-    return -1;
-}
-
 START_TEST(tearing_thread_whole_stacks)
 {
     const struct py_interp *py;
@@ -308,7 +291,11 @@ START_TEST(tearing_thread_whole_stacks)
             ck_assert_msg(st == 0, "%s %s: pytop exited %d", py[i].label, modes[m], st);
             errs[m] = errors_of(out);
             samples[m] = samples_of(out);
-            double total = module_total(out);
+            char module_row[PATH_MAX + 16];
+            snprintf(module_row, sizeof module_row, "<module> (%s:", script);
+            double own, total = -1;
+            if (!harness_row_pcts(out, module_row, &own, &total))
+                total = -1;
             ck_assert_msg(total == 100.0, "%s %s: <module> is in %.1f%% of the samples, not all:\n%s", py[i].label,
                           modes[m], total, out ? out : "");
             free(out);

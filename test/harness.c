@@ -350,3 +350,47 @@ void harness_remove_dir(const char *dir)
     closedir(d);
     rmdir(dir);
 }
+
+/* Calls fn for every row of out whose line holds needle, until it says stop. */
+static void each_row(const char *out, const char *needle, bool (*fn)(void *, double, double), void *arg)
+{
+    for (const char *l = out; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        const char *hit = strstr(l, needle);
+        double own, total;
+        if (hit && hit + strlen(needle) <= l + n && sscanf(l, "%lf %lf", &own, &total) == 2 && !fn(arg, own, total))
+            return;
+        l = nl ? nl + 1 : NULL;
+    }
+}
+
+static bool first_row(void *arg, double own, double total)
+{
+    double *p = arg;
+    p[0] = own, p[1] = total, p[2] = 1;
+    return false;
+}
+
+bool harness_row_pcts(const char *out, const char *needle, double *own, double *total)
+{
+    double p[3] = {0, 0, 0};
+    each_row(out, needle, first_row, p);
+    *own = p[0];
+    *total = p[1];
+    return p[2] != 0;
+}
+
+static bool add_own(void *arg, double own, double total)
+{
+    (void)total;
+    *(double *)arg += own;
+    return true;
+}
+
+double harness_rows_own(const char *out, const char *needle)
+{
+    double sum = 0;
+    each_row(out, needle, add_own, &sum);
+    return sum;
+}

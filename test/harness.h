@@ -80,4 +80,10 @@ void harness_remove_dir(const char *dir);
 /* Copy the file from to to (created or truncated), then give it mode. */
 bool harness_copy_file(const char *from, const char *to, unsigned mode);
 
+/* In pytop's text output, the rows (lines starting "%Own %Total") whose
+ * line contains needle: the first one's %Own and %Total (false: none), and
+ * the sum of their %Own. */
+bool harness_row_pcts(const char *out, const char *needle, double *own, double *total);
+double harness_rows_own(const char *out, const char *needle);
+
 #endif

@@ -54,8 +54,7 @@ struct pt_snap_stats {
 };
 
 #define PT_SNAP_TAILS 128
-/* A piece of the vectored read: idx < nranges a range, else tail
- * idx - nranges; key: its place in walk order. */
+/* A range (idx) and its first read in walk order (key). */
 struct pt_snap_order {
     size_t key, idx;
 };
@@ -79,7 +78,9 @@ struct pt_snap {
     size_t nprev, prev_cap;
     struct pt_mem_piece *pieces; /* scratch for the vectored read */
     size_t pieces_cap;
-    struct pt_snap_order *order; /* the pieces in walk order */
+    struct pt_snap_order *by_seq; /* the ranges in walk order: made with the plan */
+    size_t by_seq_cap;
+    size_t *order; /* the pieces in walk order: i < nranges a range, else tail i - nranges */
     size_t order_cap;
     /* read last in the same call: this walk's tail copies, and the tail
      * reads recorded for the next walk */
