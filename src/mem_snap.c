@@ -14,13 +14,28 @@
  * more than a few hundred bytes of copying. The gap lies between two
  * readable ranges less than a page apart, so it is readable too. */
 #define MERGE_GAP 256u
+/* Farther, up to the next page, when the walk read them one right after
+ * the other: a piece costs about as much as a page (pinning it, walking
+ * the target's page tables, cold), so the pair is cheaper as one. Only
+ * then: merged, the later read is copied as early as the earlier, and a
+ * read that must come before it (a thread state before its frames) must
+ * not be overtaken. The gap lies in the two pages the reads touched. */
+#define PAGE 4096u
 /* Pieces that fail inside one vectored read before the rest is given up
  * (each failure costs a system call to read on after it). */
 #define MAX_FAILED_PIECES 4
 
+static bool holds(const struct pt_snap_range *r, uint64_t addr, size_t len)
+{
+    return r->ok && addr >= r->addr && addr - r->addr <= r->len && len <= r->len - (addr - r->addr);
+}
+
 /* The range that holds [addr, addr+len) whole, or NULL. */
 static const struct pt_snap_range *find(const struct pt_snap *s, uint64_t addr, size_t len)
 {
+    /* a walk reads on where it left off: a stack's frames, one by one */
+    if (s->hint < s->nranges && holds(&s->ranges[s->hint], addr, len))
+        return &s->ranges[s->hint];
     size_t lo = 0, hi = s->nranges;
     while (lo < hi) { /* last range starting at or before addr */
         size_t mid = lo + (hi - lo) / 2;
@@ -32,7 +47,7 @@ static const struct pt_snap_range *find(const struct pt_snap *s, uint64_t addr, 
     if (lo == 0)
         return NULL;
     const struct pt_snap_range *r = &s->ranges[lo - 1];
-    return r->ok && addr - r->addr <= r->len && len <= r->len - (addr - r->addr) ? r : NULL;
+    return holds(r, addr, len) ? r : NULL;
 }
 
 bool pt_snap_has(const struct pt_snap *s, uint64_t addr, size_t len)
@@ -64,6 +79,9 @@ static bool serve(struct pt_snap *s, uint64_t addr, void *buf, size_t len)
         return false;
     }
     memcpy(buf, s->buf + r->off + (addr - r->addr), len);
+    s->hint = (size_t)(r - s->ranges);
+    if (r->pos >= s->served_end)
+        s->served_end = r->pos + 1;
     s->st.hits++;
     return true;
 }
@@ -93,7 +111,8 @@ static enum pt_err tail_read(void *ctx, uint64_t addr, void *buf, size_t len)
         s->tail_rec[s->ntail_rec++] = (struct pt_snap_rec){addr, len, s->nrec};
     for (size_t i = 0; s->active && i < s->ntails; i++) {
         const struct pt_snap_tail *t = &s->tails[i];
-        if (t->ok && addr >= t->addr && addr - t->addr <= t->len && len <= t->len - (addr - t->addr)) {
+        if (t->ok && t->pos >= s->served_end && addr >= t->addr && addr - t->addr <= t->len &&
+            len <= t->len - (addr - t->addr)) {
             memcpy(buf, s->tail_buf + t->off + (addr - t->addr), len);
             s->st.tail_hits++;
             return PT_OK;
@@ -161,9 +180,15 @@ void pt_snap_begin(struct pt_snap *s)
     s->ntail_rec = 0;
     s->active = true;
     fill(s);
+    s->served_end = 0;
 }
 
-void pt_snap_refresh(struct pt_snap *s) { fill(s); }
+/* What was served before is older than all of the new copy. */
+void pt_snap_refresh(struct pt_snap *s)
+{
+    fill(s);
+    s->served_end = 0;
+}
 
 static int by_addr(const void *a, const void *b)
 {
@@ -196,9 +221,13 @@ static size_t plan(struct pt_snap *s, size_t *total)
             continue;
         struct pt_snap_range *last = n ? &s->ranges[n - 1] : NULL;
         uint64_t last_end = last ? last->addr + last->len : 0;
-        if (last && a <= last_end + MERGE_GAP) {
-            if (s->rec[i].seq < last->seq)
-                last->seq = s->rec[i].seq;
+        size_t seq = s->rec[i].seq;
+        bool in_turn = last && (seq == last->seq_max + 1 || seq + 1 == last->seq);
+        if (last && (a <= last_end + MERGE_GAP || (in_turn && a / PAGE <= (last_end - 1) / PAGE + 1))) {
+            if (seq < last->seq)
+                last->seq = seq;
+            if (seq > last->seq_max)
+                last->seq_max = seq;
             if (e > last_end) {
                 if (bytes + (e - last_end) > SNAP_MAX_BYTES)
                     break;
@@ -209,7 +238,7 @@ static size_t plan(struct pt_snap *s, size_t *total)
         }
         if (bytes + (e - a) > SNAP_MAX_BYTES)
             break;
-        s->ranges[n++] = (struct pt_snap_range){a, e - a, bytes, s->rec[i].seq, false};
+        s->ranges[n++] = (struct pt_snap_range){a, e - a, bytes, seq, seq, 0, false};
         bytes += e - a;
     }
     *total = bytes;
@@ -242,7 +271,7 @@ static void plan_tails(struct pt_snap *s)
     bytes = 0;
     for (size_t i = 0; i < s->ntail_rec; i++) {
         const struct pt_snap_rec *r = &s->tail_rec[i];
-        s->tails[n++] = (struct pt_snap_tail){r->addr, r->len, bytes, r->seq, false};
+        s->tails[n++] = (struct pt_snap_tail){r->addr, r->len, bytes, r->seq, 0, false};
         bytes += r->len;
     }
     s->ntails = n;
@@ -285,12 +314,13 @@ static void order_pieces(struct pt_snap *s)
     }
     size_t r = 0, k = 0;
     for (size_t t = 0; t < s->ntails; t++) {
-        while (r < s->nranges && s->by_seq[r].key < s->tails[t].seq)
-            s->order[k++] = s->by_seq[r++].idx;
+        for (; r < s->nranges && s->by_seq[r].key < s->tails[t].seq; r++, k++)
+            s->ranges[s->order[k] = s->by_seq[r].idx].pos = k;
+        s->tails[t].pos = k;
         s->order[k++] = s->nranges + t;
     }
-    while (r < s->nranges)
-        s->order[k++] = s->by_seq[r++].idx;
+    for (; r < s->nranges; r++, k++)
+        s->ranges[s->order[k] = s->by_seq[r].idx].pos = k;
 }
 
 void pt_snap_end(struct pt_snap *s)

@@ -1,6 +1,7 @@
 /* py_code — decode code objects once, re-validate on every use. */
 #include "pytop/py_code.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,8 @@
 #include "pytop/py_string.h"
 
 #define CODE_HDR_MAX 512
+
+_Static_assert(offsetof(struct pt_code, name_ptr) <= 64, "the hot half of an entry fills one cache line");
 #define LINES_MAX (1u << 20)
 
 void pt_codecache_init(struct pt_codecache *cc)
@@ -72,9 +75,13 @@ static enum pt_err grow_codes(struct pt_codecache *cc, size_t want)
     size_t ncap = cc->codes_cap ? cc->codes_cap : 64;
     while (ncap < want)
         ncap *= 2;
-    struct pt_code *c = realloc(cc->codes, ncap * sizeof *c);
+    /* aligned, so that each entry's hot half is one cache line */
+    struct pt_code *c = aligned_alloc(_Alignof(struct pt_code), ncap * sizeof *c);
     if (!c)
         return PT_ENOMEM;
+    if (cc->used)
+        memcpy(c, cc->codes, cc->used * sizeof *c);
+    free(cc->codes);
     cc->codes = c;
     cc->codes_cap = ncap;
     return PT_OK;
@@ -151,11 +158,30 @@ static bool still_same(const struct pt_pyctx *ctx, const uint8_t *hdr, const str
            c->firstlineno == int_at(hdr, L->code_firstlineno);
 }
 
+/* The entry checked while the target's count stood where it stands now:
+ * nothing can have replaced its object since (py_code.h). */
+static struct pt_code *trusted(struct pt_codecache *cc, const struct pt_code_epoch *ep,
+                               uint64_t addr)
+{
+    if (!ep || !ep->now_ok)
+        return NULL;
+    uint32_t slot = *find_slot(cc, addr);
+    struct pt_code *c = slot ? &cc->codes[slot - 1] : NULL;
+    return c && c->decoded && c->epoch_set && c->epoch == ep->now ? c : NULL;
+}
+
+static void checked(struct pt_code *c, const struct pt_code_epoch *ep)
+{
+    c->epoch_set = ep && ep->stamp_ok;
+    c->epoch = c->epoch_set ? ep->stamp : 0;
+}
+
 /* Slot for a code object at addr whose header bytes are hdr: a cache hit
  * when its identity still holds, else decoded afresh. Capacity must have
  * been reserved by the caller (no grow happens here). */
-static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, uint64_t addr,
-                           const uint8_t *hdr, struct pt_code **out)
+static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx,
+                           const struct pt_code_epoch *ep, uint64_t addr, const uint8_t *hdr,
+                           struct pt_code **out)
 {
     const struct pt_layout *L = &ctx->lay;
     if (ctx->code_type && word_at(hdr, L->ob_type) != ctx->code_type)
@@ -165,6 +191,7 @@ static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, 
     if (*slot) {
         c = &cc->codes[*slot - 1];
         if (still_same(ctx, hdr, c)) {
+            checked(c, ep);
             *out = c;
             return PT_OK;
         }
@@ -186,8 +213,11 @@ static enum pt_err resolve(struct pt_codecache *cc, const struct pt_pyctx *ctx, 
         c->lines = NULL;
         c->name_ptr = c->file_ptr = c->lines_ptr = 0;
         c->firstlineno = -1;
+        c->decoded = false;
         return err;
     }
+    c->decoded = true;
+    checked(c, ep);
     *out = c;
     return PT_OK;
 }
@@ -240,7 +270,7 @@ static enum pt_err scratch_reserve(struct pt_codecache *cc, size_t n)
     size_t want = n < 64 ? 64 : n;
     uint8_t *b = realloc(cc->scratch, want * (CODE_HDR_MAX + sizeof(uint64_t) * 2 +
                                               sizeof(struct pt_mem_piece) + sizeof(enum pt_err) +
-                                              sizeof(struct pt_code *)));
+                                              sizeof(struct pt_code *) + sizeof(uint32_t)));
     if (!b)
         return PT_ENOMEM;
     cc->scratch = b;
@@ -249,8 +279,8 @@ static enum pt_err scratch_reserve(struct pt_codecache *cc, size_t n)
 }
 
 enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx,
-                             const uint64_t *addrs, size_t n, uint32_t *map, struct pt_code **out,
-                             enum pt_err *errs)
+                             const struct pt_code_epoch *ep, const uint64_t *addrs, size_t n,
+                             uint32_t *map, struct pt_code **out, enum pt_err *errs)
 {
     if (n == 0)
         return PT_OK; /* a thread with no frames: no scratch may exist yet */
@@ -259,25 +289,32 @@ enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx
         err = reserve(cc, n);
     if (err != PT_OK)
         return err;
-    /* scratch layout: headers | uniq addrs | pieces */
+    /* scratch layout: headers | uniq addrs | pieces | which uniq each piece is */
     size_t hlen = (size_t)ctx->lay.code_size;
     uint8_t *hdrs = cc->scratch;
     uint64_t *uniq = (uint64_t *)(void *)(hdrs + cc->scratch_n * CODE_HDR_MAX);
     struct pt_mem_piece *pieces = (struct pt_mem_piece *)(void *)(uniq + cc->scratch_n);
-    size_t k = distinct(addrs, n, uniq, map);
-    for (size_t j = 0; j < k; j++)
-        pieces[j] = (struct pt_mem_piece){uniq[j], hdrs + j * CODE_HDR_MAX, hlen};
-    /* one system call for every header; a piece that fails (a code object
-     * freed meanwhile) is marked and the rest read on */
-    for (size_t j = 0; j < k;) {
-        size_t got = addr_ok(ctx, uniq[j]) ? pt_mem_readv(ctx->mem, pieces + j, k - j) : 0;
-        for (size_t q = j; q < j + got; q++)
-            errs[q] = resolve(cc, ctx, uniq[q], hdrs + q * CODE_HDR_MAX, &out[q]);
-        j += got;
-        if (j < k) {
-            errs[j] = addr_ok(ctx, uniq[j]) ? PT_EREAD : PT_EINVAL;
-            out[j] = NULL;
-            j++;
+    uint32_t *need = (uint32_t *)(void *)(pieces + cc->scratch_n);
+    size_t k = distinct(addrs, n, uniq, map), m = 0;
+    for (size_t j = 0; j < k; j++) {
+        if ((out[j] = trusted(cc, ep, uniq[j])) != NULL) {
+            errs[j] = PT_OK;
+            continue;
+        }
+        need[m] = (uint32_t)j;
+        pieces[m++] = (struct pt_mem_piece){uniq[j], hdrs + j * CODE_HDR_MAX, hlen};
+    }
+    /* one system call for every header to check; a piece that fails (a
+     * code object freed meanwhile) is marked and the rest read on */
+    for (size_t q = 0; q < m;) {
+        size_t got = addr_ok(ctx, pieces[q].addr) ? pt_mem_readv(ctx->mem, pieces + q, m - q) : 0;
+        for (size_t i = q; i < q + got; i++)
+            errs[need[i]] = resolve(cc, ctx, ep, pieces[i].addr, pieces[i].buf, &out[need[i]]);
+        q += got;
+        if (q < m) {
+            errs[need[q]] = addr_ok(ctx, pieces[q].addr) ? PT_EREAD : PT_EINVAL;
+            out[need[q]] = NULL;
+            q++;
         }
     }
     return PT_OK;
@@ -285,11 +322,16 @@ enum pt_err pt_code_get_many(struct pt_codecache *cc, const struct pt_pyctx *ctx
 
 int pt_code_line(struct pt_code *code, const struct pt_pyctx *ctx, int64_t addrq)
 {
-    if (code->memo_set && code->memo_addrq == addrq)
-        return code->memo_line;
-    code->memo_line = pt_line_lookup(ctx->facts->lines, code->lines, code->lines_len,
-                                     code->firstlineno, addrq);
-    code->memo_addrq = addrq;
-    code->memo_set = true;
-    return code->memo_line;
+    for (unsigned i = 0; i < code->memo_n; i++)
+        if (code->memo_addrq[i] == addrq)
+            return code->memo_line[i];
+    int line = pt_line_lookup(ctx->facts->lines, code->lines, code->lines_len, code->firstlineno, addrq);
+    if (addrq >= INT32_MIN && addrq <= INT32_MAX) { /* newest first */
+        code->memo_addrq[1] = code->memo_addrq[0];
+        code->memo_line[1] = code->memo_line[0];
+        code->memo_addrq[0] = (int32_t)addrq;
+        code->memo_line[0] = line;
+        code->memo_n += code->memo_n < 2;
+    }
+    return line;
 }

@@ -190,6 +190,7 @@ enum pt_err pt_debugoffsets_apply(const uint8_t *block, size_t len, int decl,
             return PT_EUNSUPPORTED;
         const struct dbg314 *D = &d;
         OVERLAY_COMMON(&o, lay, D);
+        put(&o, &lay->interp_code_counter, D->interp.code_object_generation);
         const struct within w[] = WITHIN(D);
         o.bad += !all_within(w, sizeof w / sizeof w[0]);
     }

@@ -69,6 +69,7 @@ void pt_walker_free(struct pt_walker *w)
     pt_codecache_free(&w->codes);
     pt_snap_free(&w->snap);
     pt_addrset_free(&w->frames_seen);
+    free(w->tids);
     free(w->raw);
     free(w->codes_of);
     free(w->map);
@@ -110,7 +111,7 @@ static enum pt_err raw_reserve(struct pt_walker *w, size_t n)
 
 static enum pt_err push_raw(struct pt_walker *w, uint64_t code, int64_t addrq, int owner)
 {
-    enum pt_err err = raw_reserve(w, w->nraw + 1);
+    enum pt_err err = w->nraw < w->raw_cap ? PT_OK : raw_reserve(w, w->nraw + 1);
     if (err == PT_OK)
         w->raw[w->nraw++] = (struct pt_rawframe){code, addrq, owner};
     return err;
@@ -123,8 +124,8 @@ static enum pt_err emit_all(struct pt_walker *w, const struct pt_walk_sink *sink
     const struct pt_pyfacts *F = w->ctx.facts;
     for (size_t i = 0; i < w->nraw; i++)
         w->codes_of[i] = w->raw[i].code;
-    enum pt_err err = pt_code_get_many(&w->codes, &w->ctx, w->codes_of, w->nraw, w->map, w->res,
-                                       w->errs);
+    enum pt_err err = pt_code_get_many(&w->codes, &w->ctx, &w->epoch, w->codes_of, w->nraw,
+                                       w->map, w->res, w->errs);
     for (size_t i = 0; err == PT_OK && i < w->nraw; i++) {
         const struct pt_rawframe *r = &w->raw[i];
         struct pt_code *c = w->res[w->map[i]];
@@ -308,18 +309,61 @@ static uint64_t gil_holder(struct pt_walker *w, uint64_t interp)
     return int32(buf, L->gil_locked - lo) == 1 ? word(buf, L->gil_last_holder - lo) : 0;
 }
 
+/* The remembered kernel id of this thread, where the last walks met it
+ * (new threads join the list at its head, so one place either way). */
+static struct pt_tidmemo *tid_memo(struct pt_walker *w, uint64_t ts, uint64_t ident)
+{
+    size_t pos = w->thread_pos;
+    for (size_t d = 0; d < 3; d++) {
+        size_t i = d == 0 ? pos : d == 1 ? pos - 1 : pos + 1; /* pos - 1 wraps: caught below */
+        if (i < w->ntids && w->tids[i].tstate == ts && w->tids[i].ident == ident)
+            return &w->tids[i];
+    }
+    return NULL;
+}
+
+static void tid_remember(struct pt_walker *w, uint64_t ts, uint64_t ident, pid_t tid)
+{
+    size_t pos = w->thread_pos;
+    if (pos >= w->tids_cap) {
+        size_t cap = w->tids_cap ? w->tids_cap * 2 : 16;
+        while (cap <= pos)
+            cap *= 2;
+        struct pt_tidmemo *v = realloc(w->tids, cap * sizeof *v);
+        if (!v)
+            return; /* read again next time */
+        w->tids = v;
+        w->tids_cap = cap;
+    }
+    for (; w->ntids <= pos; w->ntids++)
+        w->tids[w->ntids] = (struct pt_tidmemo){0, 0, 0};
+    w->tids[pos] = (struct pt_tidmemo){ts, ident, tid};
+}
+
+void pt_walker_forget_tid(struct pt_walker *w, uint64_t tstate)
+{
+    for (size_t i = 0; i < w->ntids; i++)
+        if (w->tids[i].tstate == tstate)
+            w->tids[i] = (struct pt_tidmemo){0, 0, 0};
+}
+
 /* The kernel tid as the target's PID namespace numbers it. */
-static pid_t thread_ns_tid(const struct pt_walker *w, const uint8_t *ts)
+static pid_t thread_ns_tid(struct pt_walker *w, uint64_t ts, const uint8_t *ts_buf)
 {
     const struct pt_target *t = w->t;
     const struct pt_layout *L = &t->ctx.lay;
     if (t->ctx.facts->native_tid)
-        return (pid_t)word(ts, L->ts_native_thread_id);
+        return (pid_t)word(ts_buf, L->ts_native_thread_id);
     int32_t tid;
-    uint64_t ident = word(ts, L->ts_thread_id);
-    if (!ident || pt_mem_read(w->ctx.mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK)
+    uint64_t ident = word(ts_buf, L->ts_thread_id);
+    const struct pt_tidmemo *m = tid_memo(w, ts, ident);
+    if (m)
+        return m->tid;
+    if (!ident || pt_mem_read(w->ctx.mem, ident + GLIBC_PTHREAD_TID_OFF, &tid, sizeof tid) != PT_OK ||
+        tid <= 0)
         return 0;
-    return tid > 0 ? tid : 0;
+    tid_remember(w, ts, ident, tid);
+    return tid;
 }
 
 /* <= 3.10 counts every frame it evaluates in the thread's recursion
@@ -338,6 +382,25 @@ static bool depth_plausible(const struct pt_walker *w, const uint8_t *ts_before,
     if (ts_after && int32(ts_after, off) > depth)
         depth = int32(ts_after, off);
     return depth >= 0 && w->nraw <= (size_t)depth + 1;
+}
+
+/* The code-object count, read through mem after a thread's frames: the
+ * count their code objects' cache entries must match (py_code.h). */
+static void read_count(struct pt_walker *w, const struct pt_mem *mem)
+{
+    w->epoch.now_ok = false;
+    if (!w->count_addr)
+        return;
+    if (w->t->ctx.facts->codecount == PT_CODECOUNT_INTERP64) {
+        w->epoch.now_ok = pt_mem_read_u64(mem, w->count_addr, &w->epoch.now) == PT_OK;
+    } else {
+        uint32_t v;
+        /* a 32-bit count that ran out stays 0 and no longer moves */
+        w->epoch.now_ok = pt_mem_read(mem, w->count_addr, &v, sizeof v) == PT_OK && v != 0;
+        w->epoch.now = v;
+    }
+    w->count_last = w->epoch.now;
+    w->count_last_ok = w->epoch.now_ok;
 }
 
 /* The frames of the thread whose state is ts_buf (read from w->ctx.mem)
@@ -361,6 +424,7 @@ static enum pt_err read_stack(struct pt_walker *w, uint64_t ts, const uint8_t *t
         err = PT_EINVAL; /* the stack moved under us: not a stack it ever had */
     if (err == PT_OK && !depth_plausible(w, ts_buf, w->verify_top ? after_buf : NULL))
         err = PT_EINVAL;
+    read_count(w, after);
     return err;
 }
 
@@ -406,7 +470,8 @@ static enum pt_err walk_thread(struct pt_walker *w, uint64_t interp, uint64_t ts
     if (word(buf, L->ts_interp) != interp)
         return PT_EINVAL; /* not a thread state of this interpreter */
     *next = word(buf, L->ts_next);
-    struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(w, buf), holder == ts};
+    struct pt_threadinfo ti = {ts, word(buf, L->ts_thread_id), thread_ns_tid(w, ts, buf), holder == ts};
+    w->thread_pos++;
     enum pt_walk_choice choice = sink->thread(sink->arg, &ti);
     if (choice == PT_WALK_SKIP)
         return PT_OK;
@@ -449,11 +514,10 @@ static enum pt_err interp_links(const struct pt_walker *w, uint64_t interp, uint
     return err;
 }
 
-static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, uint64_t ts,
+static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, uint64_t ts, uint64_t holder,
                                const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
-    uint64_t holder = gil_holder(w, interp);
     struct cycle cy;
     cycle_init(&cy);
     enum pt_err err = PT_OK;
@@ -467,11 +531,34 @@ static enum pt_err walk_interp(struct pt_walker *w, uint64_t interp, uint64_t ts
     return err;
 }
 
+/* Where this walk reads the code-object count. A per-interpreter count
+ * says nothing of code objects another interpreter made or freed, so it
+ * is used only while the target has a single interpreter. */
+static uint64_t count_addr(const struct pt_walker *w, size_t k, uint64_t interp, uint64_t next)
+{
+    const struct pt_target *t = w->t;
+    int32_t off = t->ctx.lay.interp_code_counter;
+    switch (t->ctx.facts->codecount) {
+    case PT_CODECOUNT_GLOBAL32:
+        return t->code_counter;
+    case PT_CODECOUNT_INTERP32:
+    case PT_CODECOUNT_INTERP64:
+        return k == 0 && next == 0 && off != PT_NOFIELD ? interp + (uint64_t)off : 0;
+    case PT_CODECOUNT_NONE:
+        break;
+    }
+    return 0;
+}
+
 static enum pt_err walk_all(struct pt_walker *w, const struct pt_walk_sink *sink)
 {
     const struct pt_target *t = w->t;
     uint64_t interp;
     enum pt_err err = pt_target_first_interp(t, w->ctx.mem, &interp);
+    /* A GIL of the whole runtime (<= 3.11) is read right after the list
+     * head, beside it in memory: the two make one piece of the next copy. */
+    bool per_interp = t->ctx.facts->gil == PT_GIL_PER_INTERP;
+    uint64_t holder = err == PT_OK && !per_interp ? gil_holder(w, 0) : 0;
     struct cycle cy;
     cycle_init(&cy);
     for (size_t k = 0; err == PT_OK && interp; k++) {
@@ -479,8 +566,11 @@ static enum pt_err walk_all(struct pt_walker *w, const struct pt_walk_sink *sink
             return PT_EINVAL;
         uint64_t next = 0, threads = 0;
         err = interp_links(w, interp, &next, &threads);
+        w->count_addr = err == PT_OK ? count_addr(w, k, interp, next) : 0;
+        /* a stamp is only good against the count it was read from */
+        w->epoch.stamp_ok &= w->count_addr == w->count_prev_addr;
         if (err == PT_OK)
-            err = walk_interp(w, interp, threads, sink);
+            err = walk_interp(w, interp, threads, per_interp ? gil_holder(w, interp) : holder, sink);
         interp = next;
     }
     return err;
@@ -488,9 +578,16 @@ static enum pt_err walk_all(struct pt_walker *w, const struct pt_walk_sink *sink
 
 enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
 {
+    w->thread_pos = 0;
+    /* the last count the previous walk read came before every header this
+     * one reads: entries checked now keep it */
+    w->epoch.stamp = w->count_last;
+    w->epoch.stamp_ok = w->count_last_ok;
+    w->epoch.now_ok = w->count_last_ok = false;
     pt_snap_begin(&w->snap);
     enum pt_err err = walk_all(w, sink);
     pt_snap_end(&w->snap);
+    w->count_prev_addr = w->count_addr;
     return err;
 }
 

@@ -320,7 +320,17 @@ static enum pt_err apply_debug_offsets(struct pt_target *t)
     enum pt_err err = pt_mem_read(&t->mem, t->runtime, block, len);
     if (err != PT_OK)
         return err;
-    return pt_debugoffsets_apply(block, len, decl, &t->ctx.lay, &t->debug_offsets_differ);
+    const struct pt_layout before = t->ctx.lay;
+    err = pt_debugoffsets_apply(block, len, decl, &t->ctx.lay, &t->debug_offsets_differ);
+    /* 3.13's block names no code counter: the headers' offset of it holds
+     * only while the block agrees with them on the interpreter's layout */
+    const struct pt_layout *L = &t->ctx.lay;
+    if (decl == 313 && (L->interp_next != before.interp_next ||
+                        L->interp_threads_head != before.interp_threads_head ||
+                        L->interp_modules != before.interp_modules ||
+                        L->interp_ceval_gil != before.interp_ceval_gil))
+        t->ctx.lay.interp_code_counter = PT_NOFIELD;
+    return err;
 }
 
 static enum pt_err find_head_runtime(struct pt_target *t, const struct pt_elf *elf,
@@ -372,6 +382,11 @@ static void find_types(struct pt_target *t, const struct pt_elf *elf)
     const char *str = t->ctx.facts->str == PT_STR_BYTES27 ? "PyString_Type" : "PyUnicode_Type";
     t->ctx.str_type = pt_elf_symbol(elf, str, &v, NULL) ? t->bias + v : 0;
     t->ctx.code_type = pt_elf_symbol(elf, "PyCode_Type", &v, NULL) ? t->bias + v : 0;
+    /* a local symbol: stripped binaries lose it, and then every code
+     * header is read on every use, as on <= 3.11 */
+    if (t->ctx.facts->codecount == PT_CODECOUNT_GLOBAL32 &&
+        pt_elf_symbol(elf, "_Py_next_func_version", &v, NULL))
+        t->code_counter = t->bias + v;
 }
 
 static enum pt_err attach_elf(struct pt_target *t, const struct pt_elf *elf,

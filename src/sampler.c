@@ -17,11 +17,13 @@
 #define NS_PER_S 1000000000ull
 /* Forget threads not seen for this many ticks (they exited). */
 #define EVICT_AFTER_TICKS 256
-/* Confirm a process is still the one attached (one poll of its pidfd) at
- * least this often, and after any failed walk. Its PID can name another
- * process only once it has exited, and then reads fail; this bounds the
- * case where they do not (the sampler was stopped or starved meanwhile)
- * at a cost of a few microseconds per 10 ms. */
+/* Confirm a process is still the one attached at least this often, and
+ * after any failed walk. Its PID can name another process only once it
+ * has exited, and then reads fail; this bounds the case where they do not
+ * (the sampler was stopped or starved meanwhile). A tick's stat reads of
+ * its threads confirm it for free (tidcache.h), after the tick's
+ * vectored read; only after a tick where none could does a poll of its
+ * pidfd, a few microseconds, do it. */
 #define IDENT_CHECK_NS 10000000ull
 
 /* One sampled process. Slot 0 is the target pytop was given; others are
@@ -30,7 +32,7 @@ struct slot {
     struct pt_target *t;
     struct pt_walker walker;
     struct pt_tidcache tids;
-    uint64_t ident_ns; /* when the process was last confirmed to be itself */
+    uint64_t alive_ns, alive_tick; /* the tick it was last confirmed to be itself */
     bool gone;
     bool blocking; /* this process's mode: with -s, --auto can differ per version */
 };
@@ -80,6 +82,12 @@ static void count_error(struct pt_sampler *s, enum pt_err err)
     atomic_fetch_add_explicit(&s->st.errors[kind], 1, memory_order_relaxed);
 }
 
+static void confirm_alive(const struct pt_sampler *s, struct slot *sl)
+{
+    sl->alive_ns = s->tick_ns;
+    sl->alive_tick = s->tick;
+}
+
 /* ------------------------------------------------------------------------
  * The walk sink: one sample per thread.
  */
@@ -92,8 +100,11 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
     bool running = false;
     if (!e || pt_tidcache_running(e, &running) != PT_OK) {
         count_error(s, PT_EGONE); /* a thread state whose kernel thread is gone */
+        pt_walker_forget_tid(&s->cur_slot->walker, ti->tstate); /* or a new one in its place */
         return PT_WALK_SKIP;
     }
+    if (e->opened < s->cur_slot->alive_tick)
+        confirm_alive(s, s->cur_slot); /* a file opened while the PID was known to name it */
     s->tick_active += running;
     if ((!running && !atomic_load_explicit(&s->idle, memory_order_relaxed)) ||
         (!ti->gil && atomic_load_explicit(&s->gil_only, memory_order_relaxed)))
@@ -142,12 +153,19 @@ static enum pt_err on_frame(void *arg, struct pt_code *code, uint64_t code_addr,
         s->cur_bad = true; /* an unreadable frame: the sample cannot be trusted */
         return PT_OK;
     }
-    /* user[2]: the line whose frame id user[3] is, plus one (0: none) */
-    uint32_t id = code->user[3];
-    if (code->user[2] != (uint32_t)line + 1u) {
+    /* user[2], user[4]: two lines (plus one; 0: none) whose frame ids are
+     * user[3], user[5], newest first: a loop often runs two in turn */
+    uint32_t key = (uint32_t)line + 1u, id;
+    if (code->user[2] == key) {
+        id = code->user[3];
+    } else if (code->user[4] == key) {
+        id = code->user[5];
+    } else {
         struct pt_frameinfo fi = {code->user[0], code->user[1], line, code->firstlineno};
         id = pt_intern_frame(s->in, &fi);
-        code->user[2] = id == PT_NOID ? 0 : (uint32_t)line + 1u;
+        code->user[4] = code->user[2];
+        code->user[5] = code->user[3];
+        code->user[2] = id == PT_NOID ? 0 : key;
         code->user[3] = id;
     }
     if (id == PT_NOID || s->cur.depth >= PT_MAX_FRAMES) {
@@ -218,10 +236,11 @@ void pt_sampler_record_work(struct pt_sampler_stats *st, uint64_t ns)
 static bool tick_slot(struct pt_sampler *s, struct slot *sl)
 {
     s->cur_slot = sl;
-    if (s->tick_ns - sl->ident_ns >= IDENT_CHECK_NS) {
+    /* the last tick's stat reads came after all of its memory reads */
+    if (sl->alive_tick + 1 < s->tick && s->tick_ns - sl->alive_ns >= IDENT_CHECK_NS) {
         if (pt_ident_check(&sl->t->ident) != PT_OK)
             return false; /* exited, maybe its PID reused: never read it again */
-        sl->ident_ns = s->tick_ns;
+        confirm_alive(s, sl);
     }
     struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s, on_torn};
     enum pt_err err = pt_walk(&sl->walker, &sink);

@@ -46,6 +46,7 @@ static void resolve(struct pt_tidcache *c, struct pt_tident *e, uint64_t now)
     char path[96];
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)c->pid, (int)e->tid);
     e->stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+    e->opened = now;
     if (e->stat_fd < 0)
         e->tid = 0;
 }
@@ -72,7 +73,7 @@ struct pt_tident *pt_tidcache_get(struct pt_tidcache *c, pid_t ns_tid, uint64_t 
         c->cap = cap;
     }
     struct pt_tident *e = &c->v[c->n++];
-    *e = (struct pt_tident){ns_tid, 0, -1, -1, now, 0};
+    *e = (struct pt_tident){ns_tid, 0, -1, -1, now, 0, now};
     resolve(c, e, now);
     return e->tid ? e : NULL;
 }

@@ -296,7 +296,7 @@ int main(void)
                                       suite_aggregate, suite_report,
                                       suite_ui_render, suite_viewer,
                                       suite_flamegraph, suite_batch, suite_accuracy,
-                                      suite_ident, suite_torn, suite_chaos};
+                                      suite_ident, suite_torn, suite_codecache, suite_chaos};
     SRunner *sr = srunner_create(suites[0]());
     for (size_t i = 1; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());

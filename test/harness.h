@@ -35,6 +35,7 @@ Suite *suite_viewer(void);
 Suite *suite_batch(void);
 Suite *suite_accuracy(void);
 Suite *suite_ident(void), *suite_torn(void), *suite_chaos(void);
+Suite *suite_codecache(void);
 
 struct py_interp {
     const char *label; /* "pyenv-3.12", "debian-3.11", "debian-sid-3.14", ... */

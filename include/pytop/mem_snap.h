@@ -21,10 +21,13 @@
  *
  * The tail reader is for checking that a walk read a stack that held
  * still: its reads are served from copies taken in the same vectored read
- * right where the walk made them (after the frames they check), so they
- * are younger than every byte that walk used before; a range it has no
- * such copy of is read live. A caller that read anything live during its
- * walk (a miss) must check against the live reader instead.
+ * right where the last walk made them (after the frames they check), and
+ * only while that copy came after every piece this walk has been served
+ * from, so they are younger than every byte that walk used before (a
+ * walk that reads in another order than the last gets a live read); a
+ * range it has no such copy of is read live. A caller that read anything
+ * live during its walk (a miss) must check against the live reader
+ * instead.
  */
 #ifndef PYTOP_MEM_SNAP_H
 #define PYTOP_MEM_SNAP_H
@@ -45,6 +48,8 @@ struct pt_snap_range {
     uint64_t addr;
     size_t len, off; /* off: where its bytes sit in buf */
     size_t seq;      /* the first read it holds, in walk order */
+    size_t seq_max;  /* and the last */
+    size_t pos;      /* its place in the vectored read */
     bool ok;         /* read whole at the last begin/refresh */
 };
 
@@ -53,7 +58,7 @@ struct pt_snap_stats {
     uint64_t tail_hits;           /* tail reads served from the end of the copy */
 };
 
-#define PT_SNAP_TAILS 128
+#define PT_SNAP_TAILS 256
 /* A range (idx) and its first read in walk order (key). */
 struct pt_snap_order {
     size_t key, idx;
@@ -61,7 +66,7 @@ struct pt_snap_order {
 
 struct pt_snap_tail {
     uint64_t addr;
-    size_t len, off, seq;
+    size_t len, off, seq, pos;
     bool ok;
 };
 
@@ -91,6 +96,8 @@ struct pt_snap {
     size_t tail_buf_cap;
     struct pt_snap_rec tail_rec[PT_SNAP_TAILS];
     size_t ntail_rec;
+    size_t served_end; /* 1 + the latest place in the copy served since begin/refresh */
+    size_t hint;       /* the range served last: the next read is usually in it too */
     bool active;
     struct pt_snap_stats st;
 };

@@ -48,6 +48,16 @@ enum pt_strfmt {
     PT_STR_PEP393,  /* PyASCIIObject / PyCompactUnicodeObject */
 };
 
+/* A count the target moves whenever a code object may have been replaced
+ * at its address (py_code.h: cached code objects are trusted while it
+ * holds). */
+enum pt_codecount {
+    PT_CODECOUNT_NONE,     /* none (<= 3.11): every use re-reads the header */
+    PT_CODECOUNT_GLOBAL32, /* _Py_next_func_version, code objects created (3.12) */
+    PT_CODECOUNT_INTERP32, /* interp->func_state.next_version, created (3.13) */
+    PT_CODECOUNT_INTERP64, /* interp->_code_object_generation, deallocated (3.14) */
+};
+
 struct pt_pyfacts {
     int major, minor;
     enum pt_entry entry;
@@ -62,6 +72,7 @@ struct pt_pyfacts {
     uint32_t status_holds_gil; /* bit in ts->_status meaning "holds the GIL"; 0: none */
     bool native_tid;        /* ts->native_thread_id exists (3.11+) */
     int debug_offsets;      /* 0, or the _Py_DebugOffsets declaration (313, 314) */
+    enum pt_codecount codecount;
 };
 
 /* The facts for major.minor, or NULL: unsupported. */

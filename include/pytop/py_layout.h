@@ -29,6 +29,7 @@
     /* PyInterpreterState */                                                  \
     X(interp_next)                  X(interp_threads_head)                    \
     X(interp_modules)               X(interp_ceval_gil)                       \
+    X(interp_code_counter)                                                    \
     X(gil_last_holder)              X(gil_locked)                             \
     /* PyThreadState */                                                       \
     X(ts_prev)                      X(ts_next)                                \

@@ -93,8 +93,26 @@ struct pt_walker {
     uint8_t span[2 * 4096 + 512];
     uint64_t span_base;
     size_t span_len;
+    /* <= 3.10 keeps a thread's kernel id in glibc's struct pthread, on
+     * the thread's own stack: a read (a piece of the vectored read) per
+     * thread per walk for a number fixed for the thread's life. So it is
+     * kept by thread state and identity, at the thread's place in the
+     * list, until pt_walker_forget_tid says it went stale. */
+    struct pt_tidmemo {
+        uint64_t tstate, ident;
+        pid_t tid;
+    } *tids;
+    size_t ntids, tids_cap, thread_pos;
     /* the GIL state block of the last interpreter walked */
     uint64_t gil_interp, gil_addr;
+    /* The target's code-object count (py_code.h), where this walk reads
+     * it (0: it has none, or more than one interpreter runs), as read
+     * after the frames of the thread being decoded, and the last value
+     * the previous walk read: the stamp of entries checked in this one. */
+    uint64_t count_addr, count_prev_addr;
+    struct pt_code_epoch epoch;
+    uint64_t count_last;
+    bool count_last_ok;
 };
 
 /* What the walk says about a thread before its frames. */
@@ -136,6 +154,11 @@ enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink);
 
 void pt_walker_init(struct pt_walker *w, const struct pt_target *t);
 void pt_walker_free(struct pt_walker *w);
+
+/* The kernel id the walk gave for the thread state at tstate named no
+ * live thread: read it afresh next time (a new thread can reuse both the
+ * thread state's memory and glibc's thread identity). */
+void pt_walker_forget_tid(struct pt_walker *w, uint64_t tstate);
 
 /* Read all threads of all interpreters into out (reset first). */
 enum pt_err pt_stacks_read(struct pt_walker *w, struct pt_stacks *out);

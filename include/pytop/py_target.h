@@ -35,6 +35,7 @@ struct pt_target {
     uint64_t interp_head;    /* address of the variable holding the first interpreter */
     uint64_t tstate_current; /* &_PyThreadState_Current (2.7, 3.6) or 0 */
     uint64_t runtime;        /* &_PyRuntime (3.7+) or 0 */
+    uint64_t code_counter;   /* &_Py_next_func_version (3.12, by symbol) or 0 */
     const char *entry_how;   /* "symbol _PyRuntime", ".PyRuntime section", ... */
     int debug_offsets_differ;/* debug offsets that disagreed with the table */
 };

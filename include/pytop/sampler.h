@@ -20,8 +20,10 @@
  * consumer attaches a descendant and hands the target over; the sampler
  * adopts it at its next tick. It stops when every process is gone:
  * exited, or its PID now names another process (proc_ident: checked
- * after a failed walk and at least every 10 ms; a process found replaced
- * is never read again).
+ * after a failed walk and confirmed at least every 10 ms, by the tick's
+ * own stat reads of its threads where they can vouch for it (tidcache.h),
+ * else by a poll of its pidfd; a process found replaced is never read
+ * again).
  *
  * Statistics are atomics any thread may read at any time. Stopping (from
  * any exit path) resumes and detaches every paused thread.

@@ -6,6 +6,11 @@
  * pread per sample instead of open+read+close. Unknown ids are resolved
  * once; an id that cannot be resolved is remembered as such for a while,
  * so it is not looked up again on every tick. Owned by one thread.
+ *
+ * An open stat file stays bound to the task it was opened for: once that
+ * task has gone, reads of it fail, even when its number names another.
+ * So a read that works proves the process alive (proc_ident.h) if the
+ * file was opened while the PID was known to name it.
  */
 #ifndef PYTOP_TIDCACHE_H
 #define PYTOP_TIDCACHE_H
@@ -24,6 +29,7 @@ struct pt_tident {
     int sched_fd;   /* schedstat, opened on first use; -1 when closed */
     uint64_t seen;  /* tick of last use, for eviction */
     uint64_t retry; /* unresolved: do not retry before this tick */
+    uint64_t opened; /* tick at which stat_fd was opened */
 };
 
 struct pt_tidcache {
