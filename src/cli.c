@@ -243,7 +243,7 @@ static enum pt_err o_force(struct pt_options *o, const char *a, struct pt_sb *m)
 static const struct opt_row options[] = {
     {0, "once", NULL, o_once, "print the Python stack of every thread once, then exit"},
     {'b', "batch", NULL, o_batch, "print the table as text every --delay seconds (like top -b)"},
-    {'r', "rate", "HZ", o_rate, "samples per second (default 100, up to 100000)"},
+    {'r', "rate", "HZ", o_rate, "samples per second (default 100, up to 100000; 10000 and up busy-wait on a core)"},
     {0, "blocking", NULL, o_blocking, "pause each Python thread (ptrace) while reading it: exact stacks"},
     {0, "nonblocking", NULL, o_nonblocking, "never pause the target; torn stacks are counted invalid"},
     {0, "auto", NULL, o_auto, "default: blocking on <= 3.10; 3.11+ pauses only threads whose reads tear"},

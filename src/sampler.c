@@ -321,13 +321,30 @@ static void set_slack(uint64_t period_ns)
         prctl(PR_SET_TIMERSLACK, slack ? slack : 1ul, 0, 0, 0);
 }
 
+/* A sleep and its wake-up cost tens of microseconds of CPU and come late
+ * by as much again (timer interrupt, scheduler; more in a VM): at 10 kHz
+ * and up that is most of a period, so the sampler waits for its next tick
+ * by watching the clock instead, on a core of its own, as often as the
+ * rate asked for it anyway. */
+#define SPIN_PERIOD_NS 100000ull
+
+static void spin_until(const struct pt_sampler *s, uint64_t ns)
+{
+    while (now_ns() < ns && !atomic_load_explicit(&s->stop, memory_order_relaxed))
+        ;
+}
+
 static void *run(void *arg)
 {
     struct pt_sampler *s = arg;
     set_slack(s->period_ns);
+    bool spin = s->period_ns <= SPIN_PERIOD_NS;
     uint64_t next = now_ns(), prev = 0;
     while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-        sleep_until(next);
+        if (spin)
+            spin_until(s, next);
+        else
+            sleep_until(next);
         uint64_t tick_ns = now_ns();
         if (!do_tick(s, tick_ns, prev))
             break;
