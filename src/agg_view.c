@@ -410,6 +410,7 @@ struct text {
     char *buf;
     size_t len, cap; /* cap >= 1: room for the NUL */
     bool cut;
+    bool control; /* a part may hold a control character: scan at the end */
 };
 
 static void text_add(struct text *t, const char *s, size_t n)
@@ -424,6 +425,16 @@ static void text_add(struct text *t, const char *s, size_t n)
 }
 
 static void text_puts(struct text *t, const char *s) { text_add(t, s, strlen(s)); }
+
+/* An interned string: its length and whether it may need cleaning were
+ * noted when it was stored. */
+static void text_str(struct text *t, const struct pt_intern *in, uint32_t id)
+{
+    bool control;
+    size_t n = pt_intern_str_len(in, id, &control);
+    t->control |= control;
+    text_add(t, pt_agg_str(in, id), n);
+}
 
 static void text_int(struct text *t, int32_t v)
 {
@@ -465,7 +476,7 @@ static void text_finish(struct text *t)
 {
     if (t->cut)
         t->len = utf8_whole(t->buf, t->len);
-    for (size_t i = 0; i < t->len;) {
+    for (size_t i = 0; t->control && i < t->len;) {
         uint64_t w;
         if (t->len - i >= sizeof w) {
             memcpy(&w, t->buf + i, sizeof w);
@@ -498,9 +509,9 @@ static void key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t key,
     }
     const struct pt_idmap *keys = &a->mode[mode].keys;
     int32_t line = pt_agg_key_line(keys, key);
-    text_puts(t, pt_agg_str(a->in, pt_agg_key_name(keys, key)));
+    text_str(t, a->in, pt_agg_key_name(keys, key));
     text_add(t, " (", 2);
-    text_puts(t, pt_agg_str(a->in, pt_agg_key_file(keys, key)));
+    text_str(t, a->in, pt_agg_key_file(keys, key));
     if (line >= 0) {
         text_add(t, ":", 1);
         text_int(t, line);
@@ -524,7 +535,7 @@ size_t pt_agg_key_text(const struct pt_agg *a, enum pt_keymode mode, uint32_t ke
 {
     if (cap == 0)
         return 0;
-    struct text t = {buf, 0, cap, false};
+    struct text t = {buf, 0, cap, false, false};
     key_text(a, mode, key, &t);
     text_finish(&t);
     return t.len;

@@ -124,18 +124,36 @@ static enum pt_err new_block(struct pt_intern *in, size_t size)
 }
 
 /* A stored copy of s (len bytes and a NUL); long strings get a block of their own. */
+/* Before each string's bytes: its length, and (top bit) whether it holds
+ * a control character, found once here rather than on every display. */
+#define STR_HDR sizeof(uint32_t)
+#define STR_CONTROL 0x80000000u
+
+static bool has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
 static char *store(struct pt_intern *in, const char *s, size_t len)
 {
-    if (!in->nblocks || in->block_size - in->block_used < len + 1) {
-        if (new_block(in, len + 1 > BLOCK_SIZE / 4 ? len + 1 : BLOCK_SIZE) != PT_OK)
+    size_t need = STR_HDR + len + 1;
+    if (len >= STR_CONTROL)
+        return NULL;
+    if (!in->nblocks || in->block_size - in->block_used < need) {
+        if (new_block(in, need > BLOCK_SIZE / 4 ? need : BLOCK_SIZE) != PT_OK)
             return NULL;
     }
-    char *copy = in->blocks[in->nblocks - 1] + in->block_used;
-    memcpy(copy, s, len + 1);
-    in->block_used += len + 1;
-    if (len + 1 > BLOCK_SIZE / 4) /* a block of its own is full: the next string starts a new one */
+    char *at = in->blocks[in->nblocks - 1] + in->block_used;
+    uint32_t hdr = (uint32_t)len | (has_control(s, len) ? STR_CONTROL : 0);
+    memcpy(at, &hdr, sizeof hdr);
+    memcpy(at + STR_HDR, s, len + 1);
+    in->block_used += need;
+    if (need > BLOCK_SIZE / 4) /* a block of its own is full: the next string starts a new one */
         in->block_used = in->block_size;
-    return copy;
+    return at + STR_HDR;
 }
 
 /* ---- the indexes ------------------------------------------------------------ */
@@ -227,6 +245,15 @@ const char *pt_intern_str(const struct pt_intern *in, uint32_t id)
     if (id >= pt_intern_nstrings(in))
         return "?";
     return *(const char **)chunked_at(&in->strings, id);
+}
+
+size_t pt_intern_str_len(const struct pt_intern *in, uint32_t id, bool *control)
+{
+    uint32_t hdr = 1; /* "?" */
+    if (id < pt_intern_nstrings(in))
+        memcpy(&hdr, *(const char **)chunked_at(&in->strings, id) - STR_HDR, sizeof hdr);
+    *control = hdr & STR_CONTROL;
+    return hdr & ~STR_CONTROL;
 }
 
 void pt_intern_str_prefetch(const struct pt_intern *in, uint32_t id, bool bytes)

@@ -11,36 +11,35 @@
 
 /* ---- numbers, by hand: a full dump formats every row -------------------- */
 
-/* v in decimal, at least `width` digits (zero-padded), at p; returns the length. */
-static size_t put_digits(char *p, unsigned long long v, size_t width)
+/* Numbers are written backwards from the end of a small buffer: digits
+ * come out lowest first, and a right-aligned column wants them so. */
+#define NUM_MAX 32
+
+/* v in decimal, at least `width` digits (zero-padded), ending at end;
+ * returns where the text starts. */
+static char *digits_back(char *end, unsigned long long v, size_t width)
 {
-    char d[24];
-    size_t n = 0;
+    char *p = end;
     do
-        d[n++] = (char)('0' + v % 10);
+        *--p = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    while (n < width)
-        d[n++] = '0';
-    for (size_t i = 0; i < n; i++)
-        p[i] = d[n - 1 - i];
-    return n;
+    while ((size_t)(end - p) < width)
+        *--p = '0';
+    return p;
 }
 
-/* "<major><sep><minor, minor_width digits><unit>", e.g. 4.52s or 1m02s. */
-static void put_pair(char *buf, size_t cap, unsigned long long major, char sep, unsigned long long minor,
-                     size_t minor_width, char unit)
+/* "<major><sep><minor, minor_width digits><unit>" (e.g. 4.52s or 1m02s)
+ * ending at end; returns where it starts. */
+static char *pair_back(char *end, unsigned long long major, char sep, unsigned long long minor,
+                       size_t minor_width, char unit)
 {
-    char tmp[64];
-    size_t n = put_digits(tmp, major, 1);
+    char *p = end;
+    *--p = unit;
     if (sep) {
-        tmp[n++] = sep;
-        n += put_digits(tmp + n, minor, minor_width);
+        p = digits_back(p, minor, minor_width);
+        *--p = sep;
     }
-    tmp[n++] = unit;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(buf, tmp, n);
-    buf[n] = '\0';
+    return digits_back(p, major, 1);
 }
 
 /* (no libm: rounding half up is all non-negative values need) */
@@ -48,29 +47,42 @@ static unsigned long long round_half_up(double x) { return (unsigned long long)(
 
 /* Each unit is chosen on the value rounded to that unit's precision, so
  * 9.996 s becomes "10.0s", never "10.00s": the width bound holds. */
-void pt_report_duration(double seconds, char *buf, size_t cap)
+static char *duration_back(char *end, double seconds)
 {
     double s = seconds >= 0 ? seconds : 0; /* NaN fails >= too */
     if (s > DURATION_MAX)
         s = DURATION_MAX;
-    unsigned long long centis = round_half_up(s * 100), decis = round_half_up(s * 10);
-    unsigned long long secs = round_half_up(s), mins = round_half_up(s / 60);
+    unsigned long long centis = round_half_up(s * 100);
     if (centis < 1000)
-        put_pair(buf, cap, centis / 100, '.', centis % 100, 2, 's');
-    else if (decis < 600)
-        put_pair(buf, cap, decis / 10, '.', decis % 10, 1, 's');
-    else if (secs < 3600)
-        put_pair(buf, cap, secs / 60, 'm', secs % 60, 2, 's');
-    else if (mins < 6000)
-        put_pair(buf, cap, mins / 60, 'h', mins % 60, 2, 'm');
-    else
-        put_pair(buf, cap, round_half_up(s / 3600), 0, 0, 0, 'h');
+        return pair_back(end, centis / 100, '.', centis % 100, 2, 's');
+    unsigned long long decis = round_half_up(s * 10);
+    if (decis < 600)
+        return pair_back(end, decis / 10, '.', decis % 10, 1, 's');
+    unsigned long long secs = round_half_up(s);
+    if (secs < 3600)
+        return pair_back(end, secs / 60, 'm', secs % 60, 2, 's');
+    unsigned long long mins = round_half_up(s / 60);
+    if (mins < 6000)
+        return pair_back(end, mins / 60, 'h', mins % 60, 2, 'm');
+    return pair_back(end, round_half_up(s / 3600), 0, 0, 0, 'h');
 }
 
-/* text right-aligned in width columns at p (longer text is not cut); returns the length. */
-static size_t put_right(char *p, const char *text, size_t width)
+void pt_report_duration(double seconds, char *buf, size_t cap)
 {
-    size_t n = strlen(text), pad = n < width ? width - n : 0;
+    char tmp[NUM_MAX];
+    const char *text = duration_back(tmp + sizeof tmp, seconds);
+    size_t n = (size_t)(tmp + sizeof tmp - text);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+}
+
+/* [text, end) right-aligned in width columns at p (longer text is not
+ * cut); returns the length. */
+static size_t put_right(char *p, const char *text, const char *end, size_t width)
+{
+    size_t n = (size_t)(end - text), pad = n < width ? width - n : 0;
     memset(p, ' ', pad);
     memcpy(p + pad, text, n);
     return pad + n;
@@ -79,13 +91,17 @@ static size_t put_right(char *p, const char *text, size_t width)
 /* A percentage as "%6.1f" would print it for 0..100 (half up). */
 static size_t put_pct(char *p, double v)
 {
-    char tmp[32];
+    char tmp[NUM_MAX], *end = tmp + sizeof tmp, *q = end;
     unsigned long long tenths = round_half_up(v > 0 ? v * 10 : 0);
-    size_t n = put_digits(tmp, tenths / 10, 1);
-    tmp[n++] = '.';
-    tmp[n++] = (char)('0' + tenths % 10);
-    tmp[n] = '\0';
-    return put_right(p, tmp, 6);
+    *--q = (char)('0' + tenths % 10);
+    *--q = '.';
+    return put_right(p, digits_back(q, tenths / 10, 1), end, 6);
+}
+
+static size_t put_duration(char *p, double seconds, size_t width)
+{
+    char tmp[NUM_MAX], *end = tmp + sizeof tmp;
+    return put_right(p, duration_back(end, seconds), end, width);
 }
 
 /* ---- header ------------------------------------------------------------- */
@@ -211,16 +227,13 @@ static void add_titles(struct pt_sb *out)
 
 size_t pt_report_row_prefix(const struct pt_row *r, char *buf)
 {
-    char own[32], total[32];
-    pt_report_duration(r->own_s, own, sizeof own);
-    pt_report_duration(r->total_s, total, sizeof total);
     size_t n = put_pct(buf, r->pct_own);
     buf[n++] = ' ';
     n += put_pct(buf + n, r->pct_total);
     buf[n++] = ' ';
-    n += put_right(buf + n, own, 7);
+    n += put_duration(buf + n, r->own_s, 7);
     buf[n++] = ' ';
-    n += put_right(buf + n, total, 7);
+    n += put_duration(buf + n, r->total_s, 7);
     buf[n++] = ' ';
     buf[n++] = ' ';
     buf[n] = '\0';
@@ -229,26 +242,23 @@ size_t pt_report_row_prefix(const struct pt_row *r, char *buf)
 
 size_t pt_report_link_prefix(double pct, uint64_t count, char *buf)
 {
-    char digits[24];
+    char digits[NUM_MAX], *end = digits + sizeof digits;
     size_t n = put_pct(buf, pct);
     buf[n++] = ' ';
-    digits[put_digits(digits, count, 1)] = '\0';
-    n += put_right(buf + n, digits, 7);
+    n += put_right(buf + n, digits_back(end, count, 1), end, 7);
     buf[n++] = ' ';
     buf[n++] = ' ';
     buf[n] = '\0';
     return n;
 }
 
-/* prefix, then the key's text, then a newline: written in place, as a
- * full dump writes every row. */
-static void add_line(const struct pt_agg *a, enum pt_keymode mode, const char *prefix, size_t plen,
-                     uint32_t key, struct pt_sb *out)
+/* A line is written in place, as a full dump writes every row: room for
+ * the longest, its prefix there, then the key's text and a newline. */
+static char *line_room(struct pt_sb *out) { return pt_sb_room(out, PT_REPORT_PREFIX_MAX + KEY_TEXT_MAX + 1); }
+
+static void line_end(const struct pt_agg *a, enum pt_keymode mode, char *p, size_t plen, uint32_t key,
+                     struct pt_sb *out)
 {
-    char *p = pt_sb_room(out, plen + KEY_TEXT_MAX + 1);
-    if (!p)
-        return;
-    memcpy(p, prefix, plen);
     size_t n = plen + pt_agg_key_text(a, mode, key, p + plen, KEY_TEXT_MAX);
     p[n++] = '\n';
     pt_sb_commit(out, n);
@@ -256,16 +266,19 @@ static void add_line(const struct pt_agg *a, enum pt_keymode mode, const char *p
 
 static void add_row(const struct pt_agg *a, enum pt_keymode mode, const struct pt_row *r, struct pt_sb *out)
 {
-    char prefix[PT_REPORT_PREFIX_MAX];
-    add_line(a, mode, prefix, pt_report_row_prefix(r, prefix), r->key, out);
+    char *p = line_room(out);
+    if (p)
+        line_end(a, mode, p, pt_report_row_prefix(r, p), r->key, out);
 }
 
 static void add_links(const struct pt_agg *a, enum pt_keymode mode, const struct pt_drill_link *l, size_t n,
                       struct pt_sb *out)
 {
-    char prefix[PT_REPORT_PREFIX_MAX];
-    for (size_t i = 0; i < n; i++)
-        add_line(a, mode, prefix, pt_report_link_prefix(l[i].pct, l[i].count, prefix), l[i].key, out);
+    for (size_t i = 0; i < n; i++) {
+        char *p = line_room(out);
+        if (p)
+            line_end(a, mode, p, pt_report_link_prefix(l[i].pct, l[i].count, p), l[i].key, out);
+    }
 }
 
 /* The drill view: the function's row, its callers, then (self) and its callees. */

@@ -231,6 +231,44 @@ START_TEST(report_hostile_text)
 }
 END_TEST
 
+/* Names are checked for control characters once, when interned: a row
+ * shows a name holding one with '?' in its place, and a clean one as it
+ * is, whatever the other strings of the table hold. */
+START_TEST(report_hostile_names)
+{
+    struct rfx f;
+    rfx_init(&f);
+    uint32_t root = frame(&f, "main", "/srv/ok.py", 3, 1), bad = frame(&f, "ev\x1b[2Jil", "/srv/t\tab.py", 9, 8);
+    add(&f, root, bad, 2, 1000000, 1.0);
+    ck_assert_int_eq(pt_agg_close_bucket(f.a, 4 * NS), PT_OK);
+    struct pt_report_header h = header();
+    struct pt_view v = view();
+    report(&f, &h, &v);
+    size_t t = titles_at(&f);
+    ck_assert_uint_eq(f.nlines, t + 3);
+    ck_assert_ptr_nonnull(strstr(f.lines[t + 1], "  ev?[2Jil (/srv/t?ab.py:8)"));
+    ck_assert_ptr_nonnull(strstr(f.lines[t + 2], "  main (/srv/ok.py:1)"));
+    /* the lengths and flags behind it, a string with a block of its own too */
+    bool control;
+    ck_assert_uint_eq(pt_intern_str_len(f.in, pt_intern_string(f.in, "ev\x1b[2Jil"), &control), 8);
+    ck_assert(control);
+    ck_assert_uint_eq(pt_intern_str_len(f.in, pt_intern_string(f.in, "main"), &control), 4);
+    ck_assert(!control);
+    size_t big = 40000;
+    char *s = malloc(big + 1);
+    ck_assert_ptr_nonnull(s);
+    memset(s, 'x', big);
+    s[big] = '\0';
+    uint32_t id = pt_intern_string(f.in, s);
+    ck_assert_uint_eq(pt_intern_str_len(f.in, id, &control), big);
+    ck_assert(!control);
+    ck_assert_str_eq(pt_intern_str(f.in, id), s);
+    ck_assert_uint_eq(pt_intern_str_len(f.in, PT_NOID, &control), 1); /* "?" */
+    free(s);
+    rfx_free(&f);
+}
+END_TEST
+
 START_TEST(report_empty)
 {
     struct rfx f;
@@ -350,6 +388,7 @@ Suite *suite_report(void)
     tcase_add_test(tc, report_line_mode_and_settings);
     tcase_add_test(tc, report_state_line);
     tcase_add_test(tc, report_hostile_text);
+    tcase_add_test(tc, report_hostile_names);
     tcase_add_test(tc, report_empty);
     tcase_add_test(tc, durations);
     tcase_add_test(tc, report_parses_back);

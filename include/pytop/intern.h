@@ -70,6 +70,9 @@ uint32_t pt_intern_frame(struct pt_intern *in, const struct pt_frameinfo *f);
 uint32_t pt_intern_nstrings(const struct pt_intern *in);
 uint32_t pt_intern_nframes(const struct pt_intern *in);
 const char *pt_intern_str(const struct pt_intern *in, uint32_t id);
+/* Its length, and whether it holds a control character (a byte below
+ * 0x20, or 0x7f): noted once when stored, so a display need not scan. */
+size_t pt_intern_str_len(const struct pt_intern *in, uint32_t id, bool *control);
 /* A hint, no effect on results: bring string id's slot (bytes false) or
  * its bytes (true, the slot read first) into the cache ahead of a lookup. */
 void pt_intern_str_prefetch(const struct pt_intern *in, uint32_t id, bool bytes);
