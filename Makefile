@@ -75,7 +75,7 @@ asan:
 # check; make asan runs every suite). The slow end-to-end suites (batch,
 # viewer, accuracy) run on the plain build only, to keep CI in minutes.
 ASAN_SUITES ?= linetable string maps elf layout cli snap ring aggregate report ui_render \
-	flamegraph attach live sampler threadnames errors subprocs hostile ident torn chaos
+	flamegraph attach live sampler threadnames errors subprocs hostile ident torn codecache chaos
 asan-check:
 	@$(ASAN_BUILD) >/dev/null
 	@for s in $(ASAN_SUITES); do \

@@ -63,6 +63,7 @@ struct pt_sampler {
     struct pt_sample cur;
     struct pt_pause pause;
     bool cur_bad;
+    bool cur_gone; /* the process being walked was found gone (still_itself) */
     struct pt_tident *cur_ent; /* idle thread read live: its run time must not move */
     uint64_t cur_runtime;
     uint32_t *words; /* header + PT_MAX_FRAMES frame ids */
@@ -88,12 +89,31 @@ static void confirm_alive(const struct pt_sampler *s, struct slot *sl)
     sl->alive_tick = s->tick;
 }
 
+/* Is what this tick read of the process still the process's? A stat file
+ * opened while its PID was known to name it vouches for it by working
+ * (tidcache.h); a newer one (a thread never met) proves nothing, so then,
+ * unless this tick was confirmed already, a poll of its pidfd decides. */
+static bool still_itself(struct pt_sampler *s, const struct pt_tident *e)
+{
+    struct slot *sl = s->cur_slot;
+    if (e->opened < sl->alive_tick || sl->alive_tick == s->tick) {
+        confirm_alive(s, sl);
+        return true;
+    }
+    if (pt_ident_check(&sl->t->ident) != PT_OK)
+        return false;
+    confirm_alive(s, sl);
+    return true;
+}
+
 /* ------------------------------------------------------------------------
  * The walk sink: one sample per thread.
  */
 static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
 {
     struct pt_sampler *s = arg;
+    if (s->cur_gone)
+        return PT_WALK_SKIP;
     s->tick_threads++;
     s->tick_gil |= ti->gil;
     struct pt_tident *e = pt_tidcache_get(&s->cur_slot->tids, ti->ns_tid, s->tick);
@@ -103,8 +123,10 @@ static enum pt_walk_choice on_thread(void *arg, const struct pt_threadinfo *ti)
         pt_walker_forget_tid(&s->cur_slot->walker, ti->tstate); /* or a new one in its place */
         return PT_WALK_SKIP;
     }
-    if (e->opened < s->cur_slot->alive_tick)
-        confirm_alive(s, s->cur_slot); /* a file opened while the PID was known to name it */
+    if (!still_itself(s, e)) {
+        s->cur_gone = true; /* exited, maybe its PID reused: this walk read another's memory */
+        return PT_WALK_SKIP;
+    }
     s->tick_active += running;
     if ((!running && !atomic_load_explicit(&s->idle, memory_order_relaxed)) ||
         (!ti->gil && atomic_load_explicit(&s->gil_only, memory_order_relaxed)))
@@ -243,7 +265,10 @@ static bool tick_slot(struct pt_sampler *s, struct slot *sl)
         confirm_alive(s, sl);
     }
     struct pt_walk_sink sink = {on_thread, on_frame, on_thread_end, s, on_torn};
+    s->cur_gone = false;
     enum pt_err err = pt_walk(&sl->walker, &sink);
+    if (s->cur_gone)
+        return false;
     if (err != PT_OK) {
         count_error(s, err);
         if (pt_ident_check(&sl->t->ident) != PT_OK)

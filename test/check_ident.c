@@ -17,7 +17,10 @@
  * off for both (the same addresses: a pytop reading by PID alone would
  * find the new interpreter where the old one was), and pytop is resumed.
  * It must report the target exited (its last line, status 0) and never
- * show after_reuse, in its tables or its --collapsed file.
+ * show after_reuse, in its tables or its --collapsed file: the new process
+ * has a second thread, asleep, sampled with -i, whose stat file pytop
+ * opens afresh (it once took that for proof the process was still its
+ * own, and showed after_reuse_worker).
  */
 #include "harness.h"
 
@@ -302,7 +305,8 @@ static pid_t run_pytop(pid_t target, const char *out, const char *folded)
 {
     char pid[16];
     snprintf(pid, sizeof pid, "%d", (int)target);
-    char *argv[] = {(char *)harness_pytop(), "-b", "--nonblocking", "-r", "200", "-d", "0.2",
+    /* -i: the new process's sleeping thread would be sampled too */
+    char *argv[] = {(char *)harness_pytop(), "-b", "--nonblocking", "-i", "-r", "200", "-d", "0.2",
                     "--window", "all", "--collapsed", (char *)folded, pid, NULL};
     return harness_spawn_bg(argv, out, NULL);
 }
