@@ -7,18 +7,12 @@
 #include "pytop/outputs.h"
 #include "pytop/report.h"
 #include "pytop/session.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "pytop/util.h"
 
 /* Sleep until t, or less when a signal arrives. */
 static void nap_until(uint64_t t)
 {
-    uint64_t now = now_ns();
+    uint64_t now = pt_now_ns();
     if (t <= now)
         return;
     uint64_t d = t - now;
@@ -29,7 +23,7 @@ static void nap_until(uint64_t t)
 static enum pt_err print_table(struct pt_session *s, const struct pt_options *o,
                                const struct pt_view *v, struct pt_table *t)
 {
-    enum pt_err err = pt_agg_close_bucket(s->agg, now_ns());
+    enum pt_err err = pt_agg_close_bucket(s->agg, pt_now_ns());
     if (err == PT_OK)
         err = pt_agg_table(s->agg, v, t);
     if (err != PT_OK)
@@ -58,19 +52,19 @@ static enum pt_err print_table(struct pt_session *s, const struct pt_options *o,
 static enum pt_err loop(struct pt_session *s, const struct pt_options *o, const struct pt_view *v,
                         volatile sig_atomic_t *stop)
 {
-    uint64_t start = now_ns(), delay = (uint64_t)(o->delay * 1e9);
+    uint64_t start = pt_now_ns(), delay = (uint64_t)(o->delay * 1e9);
     uint64_t end = o->duration > 0 ? start + (uint64_t)(o->duration * 1e9) : UINT64_MAX;
     uint64_t next = start + delay;
     long printed = 0;
     struct pt_table t = {0};
     enum pt_err err = PT_OK;
     while (err == PT_OK && !*stop) {
-        uint64_t wake = next < end ? next : end, drain = now_ns() + pt_session_drain_interval_ns(s);
+        uint64_t wake = next < end ? next : end, drain = pt_now_ns() + pt_session_drain_interval_ns(s);
         if (wake > drain)
             wake = drain;
         nap_until(wake);
         pt_session_drain(s);
-        uint64_t now = now_ns();
+        uint64_t now = pt_now_ns();
         bool last = s->exited || now >= end || *stop;
         if (now < next && !last)
             continue;
@@ -104,7 +98,7 @@ enum pt_err pt_batch_run(const struct pt_options *o, volatile sig_atomic_t *stop
         err = loop(&s, o, &v, stop);
     pt_session_drain(&s);
     if (err == PT_OK)
-        err = pt_agg_close_bucket(s.agg, now_ns()); /* the tail since the last table */
+        err = pt_agg_close_bucket(s.agg, pt_now_ns()); /* the tail since the last table */
     if (err == PT_OK)
         err = pt_outputs_write(s.agg, &v, o, why);
     pt_session_close(&s);

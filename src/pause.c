@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
-#include <time.h>
+
+#include "pytop/util.h"
 
 /* The stop follows the interrupt within microseconds, but a waiter asleep
  * in waitpid is woken tens of microseconds after it (a cross-CPU wake-up,
@@ -16,18 +17,11 @@
  * here at 1 kHz: 39 us from interrupt to stop seen asleep, 8 us polling. */
 #define POLL_STOP_NS 200000
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static pid_t wait_stop(pid_t tid, int *status)
 {
-    uint64_t end = now_ns() + POLL_STOP_NS;
+    uint64_t end = pt_now_ns() + POLL_STOP_NS;
     pid_t r;
-    while ((r = waitpid(tid, status, __WALL | WNOHANG)) == 0 && now_ns() < end)
+    while ((r = waitpid(tid, status, __WALL | WNOHANG)) == 0 && pt_now_ns() < end)
         ;
     while (r == 0 || (r < 0 && errno == EINTR))
         r = waitpid(tid, status, __WALL);

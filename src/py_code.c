@@ -9,9 +9,9 @@
 #include "pytop/py_string.h"
 
 #define CODE_HDR_MAX 512
+#define LINES_MAX (1u << 20)
 
 _Static_assert(offsetof(struct pt_code, name_ptr) <= 64, "the hot half of an entry fills one cache line");
-#define LINES_MAX (1u << 20)
 
 void pt_codecache_init(struct pt_codecache *cc)
 {

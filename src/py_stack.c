@@ -399,8 +399,6 @@ static void read_count(struct pt_walker *w, const struct pt_mem *mem)
         w->epoch.now_ok = pt_mem_read(mem, w->count_addr, &v, sizeof v) == PT_OK && v != 0;
         w->epoch.now = v;
     }
-    w->count_last = w->epoch.now;
-    w->count_last_ok = w->epoch.now_ok;
 }
 
 /* The frames of the thread whose state is ts_buf (read from w->ctx.mem)
@@ -581,9 +579,9 @@ enum pt_err pt_walk(struct pt_walker *w, const struct pt_walk_sink *sink)
     w->thread_pos = 0;
     /* the last count the previous walk read came before every header this
      * one reads: entries checked now keep it */
-    w->epoch.stamp = w->count_last;
-    w->epoch.stamp_ok = w->count_last_ok;
-    w->epoch.now_ok = w->count_last_ok = false;
+    w->epoch.stamp = w->epoch.now;
+    w->epoch.stamp_ok = w->epoch.now_ok;
+    w->epoch.now_ok = false;
     pt_snap_begin(&w->snap);
     enum pt_err err = walk_all(w, sink);
     pt_snap_end(&w->snap);

@@ -3,9 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pytop/py_string.h"
+#include "pytop/util.h"
 
 /* Py_TPFLAGS_* bits: public API, the same value in every version that has
  * them (checked against 2.7, 3.6-3.14 object.h). */
@@ -705,13 +705,6 @@ static void back_off(struct pt_threadnames *tn, uint64_t now, bool no_threading,
     }
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void pt_threadnames_init(struct pt_threadnames *tn) { memset(tn, 0, sizeof *tn); }
 
 void pt_threadnames_free(struct pt_threadnames *tn)
@@ -722,7 +715,7 @@ void pt_threadnames_free(struct pt_threadnames *tn)
 
 void pt_threadnames_fill(struct pt_threadnames *tn, const struct pt_target *t, struct pt_stacks *s)
 {
-    uint64_t now = now_ns();
+    uint64_t now = pt_now_ns();
     if (rebuild(tn, s) != PT_OK)
         return; /* out of memory: names stay empty */
     size_t pending = mark_pending(tn, now);

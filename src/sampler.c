@@ -13,6 +13,7 @@
 #include "pytop/py_stack.h"
 #include "pytop/sample.h"
 #include "pytop/tidcache.h"
+#include "pytop/util.h"
 
 #define NS_PER_S 1000000000ull
 /* Forget threads not seen for this many ticks (they exited). */
@@ -68,13 +69,6 @@ struct pt_sampler {
     uint64_t cur_runtime;
     uint32_t *words; /* header + PT_MAX_FRAMES frame ids */
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 static void count_error(struct pt_sampler *s, enum pt_err err)
 {
@@ -309,7 +303,7 @@ static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
     s->weight_us = prev_ns ? (tick_ns - prev_ns) / 1000 : s->period_ns / 1000;
     s->tick_threads = s->tick_active = 0;
     s->tick_gil = false;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = pt_now_ns();
     for (size_t i = 0; i < s->nslots; i++) {
         struct slot *sl = &s->slots[i];
         if (!sl->gone && !tick_slot(s, sl)) {
@@ -317,7 +311,7 @@ static bool do_tick(struct pt_sampler *s, uint64_t tick_ns, uint64_t prev_ns)
             atomic_fetch_sub(&s->live, 1);
         }
     }
-    pt_sampler_record_work(&s->st, now_ns() - t0);
+    pt_sampler_record_work(&s->st, pt_now_ns() - t0);
     atomic_fetch_add_explicit(&s->st.ticks, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&s->st.gil_ticks, s->tick_gil, memory_order_relaxed);
     atomic_store_explicit(&s->st.threads_total, s->tick_threads, memory_order_relaxed);
@@ -355,7 +349,7 @@ static void set_slack(uint64_t period_ns)
 
 static void spin_until(const struct pt_sampler *s, uint64_t ns)
 {
-    while (now_ns() < ns && !atomic_load_explicit(&s->stop, memory_order_relaxed))
+    while (pt_now_ns() < ns && !atomic_load_explicit(&s->stop, memory_order_relaxed))
         ;
 }
 
@@ -364,13 +358,13 @@ static void *run(void *arg)
     struct pt_sampler *s = arg;
     set_slack(s->period_ns);
     bool spin = s->period_ns <= SPIN_PERIOD_NS;
-    uint64_t next = now_ns(), prev = 0;
+    uint64_t next = pt_now_ns(), prev = 0;
     while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         if (spin)
             spin_until(s, next);
         else
             sleep_until(next);
-        uint64_t tick_ns = now_ns();
+        uint64_t tick_ns = pt_now_ns();
         if (!do_tick(s, tick_ns, prev))
             break;
         prev = tick_ns;
@@ -378,7 +372,7 @@ static void *run(void *arg)
         /* A deadline already passed is skipped and counted, never made up:
          * ticks never run back to back, so a tick that costs more than the
          * period lowers the rate instead of taking a whole core. */
-        uint64_t now = now_ns();
+        uint64_t now = pt_now_ns();
         if (now >= next) {
             uint64_t missed = (now - next) / s->period_ns + 1;
             atomic_fetch_add_explicit(&s->st.late, missed, memory_order_relaxed);

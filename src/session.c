@@ -4,12 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pytop/launch.h"
 #include "pytop/proc_info.h"
 #include "pytop/py_stack.h"
 #include "pytop/sample.h"
+#include "pytop/util.h"
 
 #define RECORD_MAX (PT_SAMPLE_HDR_WORDS + PT_MAX_FRAMES)
 /* The ring holds about a second of samples at the asked rate, so a slow
@@ -80,13 +80,6 @@ static void stop_sampler(struct pt_session *s)
         return;
     pt_sampler_stop(s->sampler, &s->final);
     s->sampler = NULL;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Remember which process a thread id belongs to (for the split). */
@@ -178,7 +171,7 @@ uint64_t pt_session_drain_interval_ns(const struct pt_session *s) { return s->dr
 void pt_session_drain(struct pt_session *s)
 {
     if (s->follow)
-        pt_subprocs_poll(&s->subprocs, s->sampler, now_ns());
+        pt_subprocs_poll(&s->subprocs, s->sampler, pt_now_ns());
     bool gone = s->sampler && atomic_load(&pt_sampler_stats(s->sampler)->gone);
     if (gone)
         stop_sampler(s); /* joins: everything it pushed is now in the ring */

@@ -4,7 +4,6 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "pytop/outputs.h"
 #include "pytop/session.h"
@@ -17,13 +16,7 @@
 #include "pytop/ui_screen.h"
 #include "pytop/ui_state.h"
 #include "pytop/ui_threads.h"
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "pytop/util.h"
 
 /* ---- one turn of the loop ------------------------------------------------------------ */
 
@@ -57,12 +50,12 @@ static enum pt_err next_refresh(struct ui_state *u)
 {
     enum pt_err err = PT_OK;
     if (!u->frozen) {
-        err = pt_agg_close_bucket(u->agg, now_ns());
+        err = pt_agg_close_bucket(u->agg, pt_now_ns());
         ui_model_snapshot(u);
         u->refreshed = true;
     }
     uint64_t delay = (uint64_t)(u->opt->delay * 1e9);
-    u->next_refresh_ns = now_ns() + delay;
+    u->next_refresh_ns = pt_now_ns() + delay;
     return err;
 }
 
@@ -76,7 +69,7 @@ static enum pt_err notice_exit(struct ui_state *u)
         return PT_OK;
     enum pt_err err = PT_OK;
     if (!u->refreshed && !u->frozen)
-        err = pt_agg_close_bucket(u->agg, now_ns());
+        err = pt_agg_close_bucket(u->agg, pt_now_ns());
     ui_model_snapshot(u);
     u->exited = u->frozen = true;
     ui_status(u, false, "process %d exited: the view is frozen; d dumps it, q quits", u->head.pid);
@@ -104,7 +97,7 @@ static enum pt_err redraw(struct ui_state *u)
  * next drain of the ring, whichever comes first (every wake-up costs CPU). */
 static int input_wait_ms(const struct ui_state *u)
 {
-    uint64_t now = now_ns(), wait = pt_session_drain_interval_ns(u->session);
+    uint64_t now = pt_now_ns(), wait = pt_session_drain_interval_ns(u->session);
     if (u->next_refresh_ns > now && u->next_refresh_ns - now < wait)
         wait = u->next_refresh_ns - now;
     else if (u->next_refresh_ns <= now)
@@ -115,15 +108,15 @@ static int input_wait_ms(const struct ui_state *u)
 
 static enum pt_err loop(struct ui_state *u, volatile sig_atomic_t *stop)
 {
-    uint64_t end = u->opt->duration > 0 ? now_ns() + (uint64_t)(u->opt->duration * 1e9) : UINT64_MAX;
+    uint64_t end = u->opt->duration > 0 ? pt_now_ns() + (uint64_t)(u->opt->duration * 1e9) : UINT64_MAX;
     enum pt_err err = redraw(u);
-    while (err == PT_OK && !u->quit && !*stop && now_ns() < end) {
+    while (err == PT_OK && !u->quit && !*stop && pt_now_ns() < end) {
         int key = ui_screen_key(input_wait_ms(u));
         if (key != UI_KEY_NONE)
             on_key(u, key);
         pt_session_drain(u->session);
         err = notice_exit(u);
-        bool due = now_ns() >= u->next_refresh_ns;
+        bool due = pt_now_ns() >= u->next_refresh_ns;
         if (err == PT_OK && due)
             err = next_refresh(u);
         if (err == PT_OK && (due || key != UI_KEY_NONE))
@@ -163,7 +156,7 @@ static void start_state(struct ui_state *u, struct pt_session *s, const struct p
     /* the other key mode is prepared when l asks for it (ui_keys.c) */
     pt_agg_set_modes(s->agg, 1u << u->view.mode);
     ui_model_snapshot(u);
-    u->next_refresh_ns = now_ns() + (uint64_t)(o->delay * 1e9);
+    u->next_refresh_ns = pt_now_ns() + (uint64_t)(o->delay * 1e9);
 }
 
 /* The tail since the last refresh goes into --collapsed/--flamegraph too. */
@@ -173,7 +166,7 @@ static enum pt_err finish(struct pt_session *s, const struct pt_options *o, cons
     if (!o->collapsed && !o->flamegraph)
         return PT_OK;
     pt_session_drain(s);
-    enum pt_err err = pt_agg_close_bucket(s->agg, now_ns());
+    enum pt_err err = pt_agg_close_bucket(s->agg, pt_now_ns());
     return err == PT_OK ? pt_outputs_write(s->agg, v, o, why) : err;
 }
 

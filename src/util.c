@@ -1,6 +1,8 @@
 /* util — whole-file reads and the growable string buffer. */
 #include "pytop/util.h"
 
+#include <time.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -136,3 +138,10 @@ void pt_sb_printf(struct pt_sb *sb, const char *fmt, ...)
 }
 
 bool pt_sb_failed(const struct pt_sb *sb) { return sb->failed; }
+
+uint64_t pt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -106,13 +106,12 @@ struct pt_walker {
     /* the GIL state block of the last interpreter walked */
     uint64_t gil_interp, gil_addr;
     /* The target's code-object count (py_code.h), where this walk reads
-     * it (0: it has none, or more than one interpreter runs), as read
-     * after the frames of the thread being decoded, and the last value
-     * the previous walk read: the stamp of entries checked in this one. */
+     * it (0: it has none, or more than one interpreter runs) and where the
+     * last walk did, and the count as read after the frames of the thread
+     * being decoded; the last such read of a walk is the stamp of entries
+     * the next walk checks. */
     uint64_t count_addr, count_prev_addr;
     struct pt_code_epoch epoch;
-    uint64_t count_last;
-    bool count_last_ok;
 };
 
 /* What the walk says about a thread before its frames. */

@@ -1,6 +1,7 @@
 /*
  * util — small helpers every module may use: whole-file reads (for /proc,
- * whose files report size 0) and a growable text buffer. No global state.
+ * whose files report size 0), a growable text buffer and the monotonic
+ * clock. No global state.
  */
 #ifndef PYTOP_UTIL_H
 #define PYTOP_UTIL_H
@@ -8,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pytop/error.h"
 
@@ -17,6 +19,9 @@
 #else
 #define PT_PREFETCH(p) ((void)(p))
 #endif
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t pt_now_ns(void);
 
 /* Read a whole file into a NUL-terminated malloc'd buffer. len may be NULL.
  * Errors: PT_ENOPROC/PT_EPERM for ENOENT/EACCES-like failures, PT_EIO else. */
